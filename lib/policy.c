@@ -289,13 +289,13 @@ static bool same_device_match(const spm_policy_device *a, const spm_policy_devic
                 (!a->match_target_node || spm_nodemask_equal(&a->target_nodes, &b->target_nodes));
 }
 
-static bool same_device_outcome(const spm_policy *p, const spm_policy_device *a, const spm_policy_device *b) {
+bool spm_policy_device_same_outcome(const spm_policy *p, const spm_policy_device *a, const spm_policy_device *b) {
         return a->class == b->class && streq_ptr(a->pool, b->pool) &&
                 spm_policy_device_online(p, a) == spm_policy_device_online(p, b) &&
                 spm_policy_device_memmap(p, a) == spm_policy_device_memmap(p, b);
 }
 
-static bool same_cgroup_outcome(const spm_policy_cgroup *a, const spm_policy_cgroup *b) {
+bool spm_policy_cgroup_same_outcome(const spm_policy_cgroup *a, const spm_policy_cgroup *b) {
         return strv_equal_sets(a->pools, b->pools) && a->sysram_all == b->sysram_all &&
                 (a->sysram_all || spm_nodemask_equal(&a->sysram, &b->sysram));
 }
@@ -359,7 +359,7 @@ static int check_devices(spm_policy *p, spm_diags *d) {
 
                         if (y->where.file_index != x->where.file_index || !same_device_match(x, y))
                                 continue;
-                        if (!same_device_outcome(p, x, y))
+                        if (!spm_policy_device_same_outcome(p, x, y))
                                 r = BAD(d, x->where, x->where.line,
                                         "[Device %s] matches the same devices as [Device %s] (line %u) with the same precedence but disagrees",
                                         x->name, y->name, y->where.line);
@@ -395,7 +395,7 @@ static int check_cgroups(spm_policy *p, spm_diags *d) {
 
                         if (y->where.file_index != x->where.file_index || !(pat = shared_pattern(x, y)))
                                 continue;
-                        if (!same_cgroup_outcome(x, y))
+                        if (!spm_policy_cgroup_same_outcome(x, y))
                                 r = BAD(d, x->where, x->where.line,
                                         "[Cgroup %s] and [Cgroup %s] (line %u) both match '%s' with the same precedence but disagree",
                                         x->name, y->name, y->where.line, pat);

@@ -184,6 +184,11 @@ bool spm_policy_device_matches(const spm_policy_device *rule,
  * literal parts beat shorter ones), or 0 when nothing matches. */
 unsigned spm_policy_cgroup_match(const spm_policy_cgroup *rule, const char *path, const char *unit);
 
+/* Do two rules decide the same thing (class, pool, online type, memmap;
+ * or pools and SysRAM)? */
+bool spm_policy_device_same_outcome(const spm_policy *p, const spm_policy_device *a, const spm_policy_device *b);
+bool spm_policy_cgroup_same_outcome(const spm_policy_cgroup *a, const spm_policy_cgroup *b);
+
 const char *spm_device_class_to_string(spm_device_class c);
 spm_device_class spm_device_class_from_string(const char *s);
 const char *spm_auto_online_mode_to_string(spm_auto_online_mode m);

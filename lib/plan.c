@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "macro.h"
+#include "plan.h"
+#include "string-table.h"
+#include "strutil.h"
+
+spm_plan *spm_plan_new(void) {
+        return calloc(1, sizeof(spm_plan));
+}
+
+spm_plan *spm_plan_free(spm_plan *p) {
+        if (!p)
+                return NULL;
+        for (size_t i = 0; i < p->n_actions; i++) {
+                free(p->actions[i].object);
+                free(p->actions[i].attribute);
+                free(p->actions[i].value);
+                free(p->actions[i].rule);
+                free(p->actions[i].reason);
+        }
+        free(p->actions);
+        for (size_t i = 0; i < p->n_blocked; i++) {
+                free(p->blocked[i].object);
+                free(p->blocked[i].rule);
+                free(p->blocked[i].reason);
+        }
+        free(p->blocked);
+        return mfree(p);
+}
+
+static int dup_or_null(const char *s, char **ret) {
+        if (!s) {
+                *ret = NULL;
+                return 0;
+        }
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int spm_plan_add(spm_plan *p, spm_action_type type, const char *object, const char *attribute,
+                 const char *value, const spm_nodemask *mask, const char *rule, const char *reason) {
+        spm_action a = { .type = type, .mask = mask ? *mask : SPM_NODEMASK_EMPTY };
+        spm_action *n;
+
+        if (dup_or_null(object, &a.object) < 0 || dup_or_null(attribute, &a.attribute) < 0 ||
+            dup_or_null(value, &a.value) < 0 || dup_or_null(rule, &a.rule) < 0 ||
+            dup_or_null(reason, &a.reason) < 0)
+                goto oom;
+        n = reallocarray(p->actions, p->n_actions + 1, sizeof *n);
+        if (!n)
+                goto oom;
+        p->actions = n;
+        p->actions[p->n_actions++] = a;
+        return 0;
+oom:
+        free(a.object);
+        free(a.attribute);
+        free(a.value);
+        free(a.rule);
+        free(a.reason);
+        return -ENOMEM;
+}
+
+int spm_plan_add_blocked(spm_plan *p, const char *object, const char *rule, const char *fmt, ...) {
+        spm_plan_blocked b = {};
+        spm_plan_blocked *n;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&b.reason, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        if (dup_or_null(object, &b.object) < 0 || dup_or_null(rule, &b.rule) < 0)
+                goto oom;
+        n = reallocarray(p->blocked, p->n_blocked + 1, sizeof *n);
+        if (!n)
+                goto oom;
+        p->blocked = n;
+        p->blocked[p->n_blocked++] = b;
+        return 0;
+oom:
+        free(b.object);
+        free(b.rule);
+        free(b.reason);
+        return -ENOMEM;
+}
+
+static const char *object_name(const char *o) {
+        return o && *o ? o : "/";
+}
+
+int spm_plan_format_table(const spm_plan *p, FILE *f) {
+        size_t wa = strlen("ACTION"), wo = strlen("OBJECT"), wc = strlen("CHANGE");
+
+        for (size_t i = 0; i < p->n_actions; i++) {
+                const spm_action *a = &p->actions[i];
+                wa = MAX(wa, strlen(spm_action_type_to_string(a->type)));
+                wo = MAX(wo, strlen(object_name(a->object)));
+                wc = MAX(wc, strlen(strempty(a->attribute)) + 1 + strlen(strempty(a->value)));
+        }
+
+        if (p->n_actions == 0)
+                fprintf(f, "Nothing to do.\n");
+        else {
+                fprintf(f, "%-4s  %-*s  %-*s  %-*s  %s\n", "STEP", (int) wa, "ACTION", (int) wo, "OBJECT",
+                        (int) wc, "CHANGE", "WHY");
+                for (size_t i = 0; i < p->n_actions; i++) {
+                        const spm_action *a = &p->actions[i];
+                        _cleanup_free_ char *change = NULL;
+
+                        if (asprintf(&change, "%s=%s", strempty(a->attribute), strempty(a->value)) < 0)
+                                return -ENOMEM;
+                        fprintf(f, "%-4zu  %-*s  %-*s  %-*s  %s: %s\n", i + 1,
+                                (int) wa, spm_action_type_to_string(a->type),
+                                (int) wo, object_name(a->object), (int) wc, change,
+                                strna(a->rule), strempty(a->reason));
+                }
+        }
+        if (p->n_blocked > 0) {
+                fprintf(f, "\nCannot do:\n");
+                for (size_t i = 0; i < p->n_blocked; i++)
+                        fprintf(f, "  %s: %s: %s\n", object_name(p->blocked[i].object),
+                                strna(p->blocked[i].rule), p->blocked[i].reason);
+        }
+        return ferror(f) ? -EIO : 0;
+}
+
+static int json_field(FILE *f, const char *key, const char *value, bool comma) {
+        _cleanup_free_ char *q = json_quote(strempty(value));
+
+        if (!q)
+                return -ENOMEM;
+        fprintf(f, "%s\"%s\":%s", comma ? "," : "", key, q);
+        return 0;
+}
+
+int spm_plan_format_json(const spm_plan *p, FILE *f) {
+        int r = 0;
+
+        fprintf(f, "{\"changes\":%zu,\"actions\":[", p->n_actions);
+        for (size_t i = 0; i < p->n_actions && r >= 0; i++) {
+                const spm_action *a = &p->actions[i];
+
+                fprintf(f, "%s{\"step\":%zu", i ? "," : "", i + 1);
+                if ((r = json_field(f, "action", spm_action_type_to_string(a->type), true)) < 0 ||
+                    (r = json_field(f, "object", a->object, true)) < 0 ||
+                    (r = json_field(f, "attribute", a->attribute, true)) < 0 ||
+                    (r = json_field(f, "value", a->value, true)) < 0 ||
+                    (r = json_field(f, "rule", a->rule, true)) < 0 ||
+                    (r = json_field(f, "reason", a->reason, true)) < 0)
+                        break;
+                fprintf(f, "}");
+        }
+        if (r >= 0)
+                fprintf(f, "],\"blocked\":[");
+        for (size_t i = 0; i < p->n_blocked && r >= 0; i++) {
+                fprintf(f, "%s{", i ? "," : "");
+                if ((r = json_field(f, "object", p->blocked[i].object, false)) < 0 ||
+                    (r = json_field(f, "rule", p->blocked[i].rule, true)) < 0 ||
+                    (r = json_field(f, "reason", p->blocked[i].reason, true)) < 0)
+                        break;
+                fprintf(f, "}");
+        }
+        if (r < 0)
+                return r;
+        fprintf(f, "]}\n");
+        return ferror(f) ? -EIO : 0;
+}
+
+DEFINE_STRING_TABLE(spm_action_type, spm_action_type, _SPM_ACTION_TYPE_MAX,
+        [SPM_ACTION_CGROUP_MEMS] = "cgroup-mems",
+        [SPM_ACTION_UNIT_MEMS] = "unit-mems",
+        [SPM_ACTION_DRIVER_UNBIND] = "unbind",
+        [SPM_ACTION_MARK_DEVICE] = "mark-device",
+        [SPM_ACTION_MARK_REGION] = "mark-region",
+        [SPM_ACTION_REGION_BIND] = "bind-region",
+        [SPM_ACTION_SET_MEMMAP] = "memmap",
+        [SPM_ACTION_DRIVER_BIND] = "bind",
+        [SPM_ACTION_DEVICE_STATE] = "device-state",
+        [SPM_ACTION_ONLINE_BLOCK] = "online-block",
+        [SPM_ACTION_ONLINE_BLOCKS] = "online-blocks",
+        [SPM_ACTION_VERIFY_SYSRAM] = "verify-sysram");

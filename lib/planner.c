@@ -1,0 +1,655 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * The planner (see planner.h for the order of a plan). Devices are decided
+ * first, because the nodes of the pools, and so the cgroup masks, follow
+ * from what the devices will be once the plan has run.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include "macro.h"
+#include "planner.h"
+#include "strutil.h"
+
+typedef struct ctx {
+        const spm_policy *pol;
+        const spm_topology *topo;
+        const spm_features *feat;
+        const spm_cgroup_tree *tree;
+        spm_plan *devices;          /* device actions, spliced in later */
+        spm_plan *plan;
+
+        spm_nodemask spm_latched;   /* nodes that hold SPM memory (or are private) */
+        spm_nodemask sysram_latched;/* nodes that hold System RAM */
+        spm_nodemask *pool_nodes;   /* per policy pool */
+        spm_nodemask pools_all;
+        spm_nodemask sysram_added;  /* nodes this plan brings online as System RAM */
+        spm_nodemask sysram_nodes;  /* System RAM nodes once the plan has run */
+        spm_nodemask root_final;    /* root effective once the plan has run */
+} ctx;
+
+/* ---- rule choice ---- */
+
+const spm_policy_device *spm_plan_device_rule(const spm_policy *pol, const spm_dax_device *dev,
+                                              const spm_cxl_region *region,
+                                              const spm_policy_device **ret_conflict) {
+        const spm_policy_device *best = NULL, *conflict = NULL;
+        unsigned best_spec = 0;
+
+        for (size_t i = 0; i < pol->n_devices; i++) {
+                const spm_policy_device *r = &pol->devices[i];
+                unsigned spec;
+
+                if (!spm_policy_device_matches(r, dev, region))
+                        continue;
+                spec = spm_policy_device_specificity(r);
+                if (!best || spec > best_spec || (spec == best_spec && r->where.file_index > best->where.file_index)) {
+                        best = r;
+                        best_spec = spec;
+                        conflict = NULL;
+                } else if (spec == best_spec && r->where.file_index == best->where.file_index &&
+                           !spm_policy_device_same_outcome(pol, r, best))
+                        conflict = r;
+        }
+        if (ret_conflict)
+                *ret_conflict = conflict;
+        return best;
+}
+
+const spm_policy_cgroup *spm_plan_cgroup_rule(const spm_policy *pol, const char *path, const char *unit,
+                                              const spm_policy_cgroup **ret_conflict) {
+        const spm_policy_cgroup *best = NULL, *conflict = NULL;
+        unsigned best_rank = 0;
+
+        for (size_t i = 0; i < pol->n_cgroups; i++) {
+                const spm_policy_cgroup *r = &pol->cgroups[i];
+                unsigned rank = spm_policy_cgroup_match(r, path, unit);
+
+                if (rank == 0)
+                        continue;
+                if (!best || rank > best_rank || (rank == best_rank && r->where.file_index > best->where.file_index)) {
+                        best = r;
+                        best_rank = rank;
+                        conflict = NULL;
+                } else if (rank == best_rank && r->where.file_index == best->where.file_index &&
+                           !spm_policy_cgroup_same_outcome(r, best))
+                        conflict = r;
+        }
+        if (ret_conflict)
+                *ret_conflict = conflict;
+        return best;
+}
+
+static char *label(const spm_source *w, const char *kind, const char *name) {
+        char *s;
+
+        if (asprintf(&s, "%s:%u [%s %s]", w->file, w->line, kind, name) < 0)
+                return NULL;
+        return s;
+}
+
+static char *mask_text(const spm_nodemask *m) {
+        char *s;
+
+        return spm_nodemask_format(m, &s) < 0 ? NULL : s;
+}
+
+/* ---- devices ---- */
+
+static const char *mark_attr(const spm_dax_device *d, int *ret_value) {
+        if (d->spm_node >= 0) {
+                *ret_value = d->spm_node;
+                return "spm_node";
+        }
+        if (d->protected_memory >= 0) {
+                *ret_value = d->protected_memory;
+                return "protected_memory";
+        }
+        *ret_value = -1;
+        return NULL;
+}
+
+static const char *region_mark_attr(const spm_cxl_region *g, int *ret_value) {
+        if (g->spm_node >= 0) {
+                *ret_value = g->spm_node;
+                return "spm_node";
+        }
+        if (g->protected_memory >= 0) {
+                *ret_value = g->protected_memory;
+                return "protected_memory";
+        }
+        *ret_value = -1;
+        return NULL;
+}
+
+static spm_dax_state state_for(spm_online_type t) {
+        return t == SPM_ONLINE_KERNEL ? SPM_DAX_STATE_ONLINE_KERNEL :
+               t == SPM_ONLINE_ONLINE ? SPM_DAX_STATE_ONLINE : SPM_DAX_STATE_ONLINE_MOVABLE;
+}
+
+static bool zone_ok(const char *zones, spm_online_type t) {
+        if (t == SPM_ONLINE_ONLINE)
+                return true;
+        return streq_ptr(zones, t == SPM_ONLINE_KERNEL ? "Normal" : "Movable");
+}
+
+/* The series v2/v3 "hotplug" file takes "unplug" and has no online_kernel. */
+static bool old_vocabulary(const ctx *c, const spm_dax_device *d) {
+        return d->hotplug_attr == SPM_DAX_HOTPLUG_HOTPLUG && c->feat->hotplug == SPM_HOTPLUG_V2;
+}
+
+static int online_blocks(ctx *c, const spm_dax_device *d, spm_online_type want, const char *rule) {
+        const char *word = spm_online_type_to_string(want);
+        int r;
+
+        for (size_t i = 0; i < d->n_blocks; i++) {
+                const spm_memblock *b = &c->topo->blocks[d->blocks[i]];
+                _cleanup_free_ char *obj = NULL;
+
+                if (asprintf(&obj, "memory%u", b->id) < 0)
+                        return -ENOMEM;
+                if (b->state == SPM_BLOCK_OFFLINE)
+                        r = spm_plan_add(c->devices, SPM_ACTION_ONLINE_BLOCK, obj, "state", word, NULL, rule,
+                                         "online the device's memory with the policy's type (no whole-device attribute)");
+                else if (b->state == SPM_BLOCK_ONLINE && !zone_ok(b->valid_zones, want))
+                        r = spm_plan_add_blocked(c->plan, obj, rule,
+                                                 "online in zone %s of %s but the policy wants %s; offline the device to change it",
+                                                 strna(b->valid_zones), d->name, word);
+                else
+                        r = 0;
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int online_device(ctx *c, const spm_dax_device *d, spm_online_type want, const char *rule, bool just_bound) {
+        const char *word = spm_online_type_to_string(want);
+        bool whole;
+        int r;
+
+        if (just_bound) {
+                /* The attribute appears with the kmem binding; decide by
+                 * what this kernel's other devices show. */
+                whole = IN_SET(c->feat->hotplug, SPM_HOTPLUG_V7, SPM_HOTPLUG_V4, SPM_HOTPLUG_V2_OR_V4) ||
+                        (c->feat->hotplug == SPM_HOTPLUG_V2 && want != SPM_ONLINE_KERNEL);
+                if (whole)
+                        return spm_plan_add(c->devices, SPM_ACTION_DEVICE_STATE, d->name,
+                                            c->feat->hotplug == SPM_HOTPLUG_V7 ? "state" : "hotplug", word, NULL, rule,
+                                            "online the whole device with the policy's type");
+                return spm_plan_add(c->devices, SPM_ACTION_ONLINE_BLOCKS, d->name, "state", word, NULL, rule,
+                                    "online every block of the device with the policy's type");
+        }
+
+        whole = d->hotplug_attr != SPM_DAX_HOTPLUG_NONE && d->hotplug_state != SPM_DAX_STATE_UNKNOWN &&
+                !(old_vocabulary(c, d) && want == SPM_ONLINE_KERNEL);
+        if (!whole)
+                return online_blocks(c, d, want, rule);
+
+        {
+                const char *attr = d->hotplug_attr == SPM_DAX_HOTPLUG_STATE ? "state" : "hotplug";
+                const char *unplug = old_vocabulary(c, d) ? "unplug" : "unplugged";
+                spm_dax_state cur = d->hotplug_state, target = state_for(want);
+
+                if (cur == target)
+                        /* the attribute shows the last request; direct block
+                         * writes can have made it stale */
+                        return online_blocks(c, d, want, rule);
+                if (cur == SPM_DAX_STATE_UNPLUGGED)
+                        return spm_plan_add(c->devices, SPM_ACTION_DEVICE_STATE, d->name, attr, word, NULL, rule,
+                                            "add and online the device's memory with the policy's type");
+                if (cur != SPM_DAX_STATE_OFFLINE && c->pol->auto_online == SPM_AUTO_ONLINE_STEPASIDE)
+                        return spm_plan_add_blocked(c->plan, d->name, rule,
+                                                    "onlined as %s by someone else and AutoOnline=stepaside leaves it; the policy wants %s",
+                                                    spm_dax_state_to_string(cur), word);
+                r = spm_plan_add(c->devices, SPM_ACTION_DEVICE_STATE, d->name, attr, unplug, NULL, rule,
+                                 cur == SPM_DAX_STATE_OFFLINE ? "blocks exist offline; unplug before onlining with a type"
+                                                              : "onlined with another type; unplug before re-adding it");
+                if (r < 0)
+                        return r;
+                return spm_plan_add(c->devices, SPM_ACTION_DEVICE_STATE, d->name, attr, word, NULL, rule,
+                                    "add and online the device's memory with the policy's type");
+        }
+}
+
+/* Unbind from another driver, set the mark and memmap_on_memory while
+ * unbound, bind kmem, online. */
+static int bring_up(ctx *c, const spm_dax_device *d, const char *attr, int flag, int want_flag,
+                    int memmap, spm_online_type online, const char *rule) {
+        int r;
+
+        if (d->driver) {
+                r = spm_plan_add(c->devices, SPM_ACTION_DRIVER_UNBIND, d->name, d->driver, NULL, NULL, rule,
+                                 "release the device from its driver (remove_id, unbind) so it can be set up");
+                if (r < 0)
+                        return r;
+        }
+        if (attr && want_flag >= 0 && flag != want_flag) {
+                r = spm_plan_add(c->devices, SPM_ACTION_MARK_DEVICE, d->name, attr, want_flag ? "1" : "0", NULL, rule,
+                                 want_flag ? "mark the memory SPM before kmem adds it"
+                                           : "clear the SPM mark before kmem adds the memory as System RAM");
+                if (r < 0)
+                        return r;
+        }
+        if (memmap >= 0 && d->memmap_on_memory >= 0 && d->memmap_on_memory != memmap) {
+                r = spm_plan_add(c->devices, SPM_ACTION_SET_MEMMAP, d->name, "memmap_on_memory", memmap ? "1" : "0",
+                                 NULL, rule, "memmap_on_memory can only change while kmem is not bound");
+                if (r < 0)
+                        return r;
+        }
+        r = spm_plan_add(c->devices, SPM_ACTION_DRIVER_BIND, d->name, "kmem", NULL, NULL, rule,
+                         "hot-add the memory (new_id, bind)");
+        if (r < 0)
+                return r;
+        return online_device(c, d, online, rule, true);
+}
+
+static ssize_t pool_index(const ctx *c, const char *name) {
+        for (size_t i = 0; i < c->pol->n_pools; i++)
+                if (streq(c->pol->pools[i].name, name))
+                        return (ssize_t) i;
+        return -1;
+}
+
+static int plan_device(ctx *c, const spm_dax_device *d) {
+        const spm_cxl_region *region = d->cxl_region ? spm_topology_find_region(c->topo, d->cxl_region) : NULL;
+        const spm_policy_device *rule, *conflict;
+        _cleanup_free_ char *lbl = NULL;
+        spm_online_type online;
+        bool kmem = streq_ptr(d->driver, "kmem");
+        int flag, node = d->target_node, memmap, r;
+        const char *attr;
+
+        rule = spm_plan_device_rule(c->pol, d, region, &conflict);
+        if (!rule || rule->class == SPM_CLASS_IGNORE)
+                return 0;
+        lbl = label(&rule->where, "Device", rule->name);
+        if (!lbl)
+                return -ENOMEM;
+        if (conflict)
+                return spm_plan_add_blocked(c->plan, d->name, lbl,
+                                            "[Device %s] (%s:%u) matches with the same precedence and disagrees; left alone",
+                                            conflict->name, conflict->where.file, conflict->where.line);
+
+        attr = mark_attr(d, &flag);
+        online = spm_policy_device_online(c->pol, rule);
+        memmap = spm_policy_device_memmap(c->pol, rule);
+
+        if (node < 0 && !kmem)
+                return spm_plan_add_blocked(c->plan, d->name, lbl, "the device has no target node; kmem cannot add it");
+
+        if (rule->class == SPM_CLASS_SPM) {
+                ssize_t pi = pool_index(c, rule->pool);
+                bool hard = attr != NULL;
+
+                if (!hard && IN_SET(c->feat->marking, SPM_MARKING_PRIVATE_V3, SPM_MARKING_PRIVATE_V4))
+                        return spm_plan_add_blocked(c->plan, d->name, lbl,
+                                                    "this kernel makes nodes private through CXL region creation or drivers, "
+                                                    "not through dax devices; cannot mark it");
+                if (!hard && IN_SET(c->feat->marking, SPM_MARKING_SPM_V1, SPM_MARKING_SPM_V2))
+                        return spm_plan_add_blocked(c->plan, d->name, lbl,
+                                                    "the kernel has SPM marking but this device shows neither spm_node nor protected_memory");
+                if (kmem) {
+                        if (hard && flag != 1)
+                                return spm_plan_add_blocked(c->plan, d->name, lbl,
+                                                            "already added as System RAM (by firmware or another agent) while the policy "
+                                                            "wants SPM; node %d keeps System RAM until reboot", node);
+                        r = online_device(c, d, online, lbl, false);
+                } else {
+                        if (hard && spm_nodemask_test(&c->sysram_latched, (unsigned) node))
+                                return spm_plan_add_blocked(c->plan, d->name, lbl,
+                                                            "node %d already holds System RAM; it can take SPM memory only after a reboot", node);
+                        r = bring_up(c, d, attr, flag, hard ? 1 : -1, memmap, online, lbl);
+                }
+                if (r < 0)
+                        return r;
+                if (node >= 0 && pi >= 0)
+                        spm_nodemask_set(&c->pool_nodes[pi], (unsigned) node);
+                return 0;
+        }
+
+        /* System RAM */
+        if (kmem) {
+                if (attr && flag == 1)
+                        return spm_plan_add_blocked(c->plan, d->name, lbl,
+                                                    "added as SPM while the policy wants System RAM; node %d stays SPM until reboot", node);
+                r = online_device(c, d, online, lbl, false);
+        } else {
+                if (attr && spm_nodemask_test(&c->spm_latched, (unsigned) node))
+                        return spm_plan_add_blocked(c->plan, d->name, lbl,
+                                                    "node %d holds SPM memory; it can take System RAM only after a reboot", node);
+                r = bring_up(c, d, attr, flag, attr ? 0 : -1, memmap, online, lbl);
+        }
+        if (r < 0)
+                return r;
+        if (node >= 0)
+                spm_nodemask_set(&c->sysram_added, (unsigned) node);
+        return 0;
+}
+
+/* A CXL RAM region without a dax device yet: set its mark before its
+ * driver binds (the dax device inherits it), then bind it. */
+static int plan_region(ctx *c, const spm_cxl_region *g) {
+        const spm_policy_device *rule, *conflict;
+        _cleanup_free_ char *lbl = NULL;
+        const char *attr;
+        int flag, want, r;
+
+        if (g->dax_device || g->driver || !streq_ptr(g->mode, "ram"))
+                return 0;
+        rule = spm_plan_device_rule(c->pol, NULL, g, &conflict);
+        if (!rule || rule->class == SPM_CLASS_IGNORE)
+                return 0;
+        lbl = label(&rule->where, "Device", rule->name);
+        if (!lbl)
+                return -ENOMEM;
+        if (conflict)
+                return spm_plan_add_blocked(c->plan, g->name, lbl,
+                                            "[Device %s] (%s:%u) matches with the same precedence and disagrees; left alone",
+                                            conflict->name, conflict->where.file, conflict->where.line);
+
+        attr = region_mark_attr(g, &flag);
+        want = rule->class == SPM_CLASS_SPM ? 1 : 0;
+        if (!attr && want && c->feat->marking != SPM_MARKING_NONE)
+                return spm_plan_add_blocked(c->plan, g->name, lbl, "the region has no spm_node attribute to mark it with");
+        if (attr && flag != want) {
+                r = spm_plan_add(c->devices, SPM_ACTION_MARK_REGION, g->name, attr, want ? "1" : "0", NULL, lbl,
+                                 want ? "mark the region SPM before its driver binds; its dax device inherits the mark"
+                                      : "clear the SPM mark before the region's driver binds");
+                if (r < 0)
+                        return r;
+        }
+        return spm_plan_add(c->devices, SPM_ACTION_REGION_BIND, g->name, "cxl_region", NULL, NULL, lbl,
+                            "enable the region so its dax device appears");
+}
+
+static void compute_latches(ctx *c) {
+        const spm_topology *t = c->topo;
+
+        c->spm_latched = t->has_private_memory_present ? t->has_private_memory : SPM_NODEMASK_EMPTY;
+        c->sysram_latched = t->has_memory;
+        for (size_t i = 0; i < t->n_dax; i++) {
+                const spm_dax_device *d = &t->dax[i];
+                int flag;
+
+                if (!streq_ptr(d->driver, "kmem") || d->target_node < 0)
+                        continue;
+                if (!mark_attr(d, &flag))
+                        continue;
+                if (flag == 1)
+                        spm_nodemask_set(&c->spm_latched, (unsigned) d->target_node);
+                else
+                        spm_nodemask_set(&c->sysram_latched, (unsigned) d->target_node);
+        }
+        c->sysram_latched = spm_nodemask_andnot(&c->sysram_latched, &c->spm_latched);
+}
+
+/* ---- cgroups ---- */
+
+static bool use_unit(const ctx *c, int i) {
+        const spm_cgroup *g = &c->tree->cgroups[i];
+
+        if (!g->is_unit || c->pol->cgroup_backend == SPM_CGROUP_BACKEND_CGROUPFS)
+                return false;
+        if (spm_cgroup_in_delegated_subtree(c->tree, i))
+                return false;
+        return c->pol->cgroup_backend == SPM_CGROUP_BACKEND_SYSTEMD || c->tree->systemd;
+}
+
+static int add_cgroup_write(ctx *c, int i, const spm_nodemask *m, const char *rule, const char *why) {
+        const spm_cgroup *g = &c->tree->cgroups[i];
+        _cleanup_free_ char *v = mask_text(m);
+
+        if (!v)
+                return -ENOMEM;
+        if (use_unit(c, i))
+                return spm_plan_add(c->plan, SPM_ACTION_UNIT_MEMS, g->name, "AllowedMemoryNodes", v, m, rule, why);
+        return spm_plan_add(c->plan, SPM_ACTION_CGROUP_MEMS, g->path, "cpuset.mems", v, m, rule, why);
+}
+
+typedef struct cg {
+        spm_nodemask want;          /* what the policy gives this cgroup */
+        spm_nodemask target;        /* want ∪ what the cgroups below need */
+        spm_nodemask cur;           /* effective now */
+        spm_nodemask pin;
+        char *rule;
+        bool skip, write, widen, pinned, early, anc_widen;
+} cg;
+
+static int plan_cgroups(ctx *c) {
+        const spm_cgroup_tree *t = c->tree;
+        spm_nodemask root_now;
+        cg *v;
+        int r = 0;
+
+        v = calloc(t->n, sizeof *v);
+        if (!v)
+                return -ENOMEM;
+
+        root_now = t->cgroups[0].has_cpuset && t->cgroups[0].cpuset.effective_present ?
+                t->cgroups[0].cpuset.effective : c->topo->has_memory;
+        v[0].want = c->sysram_nodes;
+        v[0].cur = root_now;
+        v[0].rule = strdup("default");
+        if (!v[0].rule) {
+                r = -ENOMEM;
+                goto finish;
+        }
+
+        for (size_t i = 1; i < t->n; i++) {
+                const spm_cgroup *g = &t->cgroups[i];
+                const spm_policy_cgroup *rule, *conflict = NULL;
+                cg *x = &v[i], *p = &v[g->parent];
+
+                x->cur = spm_cgroup_effective(&g->cpuset.mems, &p->cur);
+                x->skip = p->skip || !g->has_cpuset;
+                x->want = p->want;
+
+                rule = spm_plan_cgroup_rule(c->pol, g->path, g->is_unit ? g->name : NULL, &conflict);
+                if (rule) {
+                        _cleanup_free_ char *lbl = label(&rule->where, "Cgroup", rule->name);
+                        spm_nodemask s = rule->sysram_all ? c->sysram_nodes : spm_nodemask_and(&rule->sysram, &c->sysram_nodes);
+
+                        if (!lbl) {
+                                r = -ENOMEM;
+                                goto finish;
+                        }
+                        if (x->skip)
+                                r = spm_plan_add_blocked(c->plan, g->path, lbl, "the cpuset controller is not enabled for this cgroup");
+                        else if (conflict)
+                                r = spm_plan_add_blocked(c->plan, g->path, lbl,
+                                                         "[Cgroup %s] (%s:%u) matches with the same precedence and disagrees; inheriting instead",
+                                                         conflict->name, conflict->where.file, conflict->where.line);
+                        else if (spm_nodemask_is_empty(&s))
+                                r = spm_plan_add_blocked(c->plan, g->path, lbl,
+                                                         "SysRAM= names no node with System RAM; a mask without one would make tasks "
+                                                         "silently use an ancestor's memory; inheriting instead");
+                        else {
+                                for (char **n = rule->pools; n && *n; n++) {
+                                        ssize_t pi = pool_index(c, *n);
+                                        if (pi >= 0)
+                                                s = spm_nodemask_or(&s, &c->pool_nodes[pi]);
+                                }
+                                x->want = s;
+                                x->rule = TAKE_PTR(lbl);
+                        }
+                        if (r < 0)
+                                goto finish;
+                }
+                if (!x->rule && !(x->rule = strdup(p->rule))) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+        }
+
+        for (size_t i = 0; i < t->n; i++)
+                v[i].target = v[i].want;
+        for (size_t i = t->n - 1; i > 0; i--)
+                if (!v[i].skip)
+                        v[t->cgroups[i].parent].target = spm_nodemask_or(&v[t->cgroups[i].parent].target, &v[i].target);
+        for (size_t i = 1; i < t->n; i++)
+                v[i].target = spm_nodemask_and(&v[i].target, &c->root_final);
+        v[0].target = c->root_final;
+
+        for (size_t i = 1; i < t->n; i++) {
+                const spm_cgroup *g = &t->cgroups[i];
+                cg *x = &v[i], *p = &v[g->parent];
+                spm_nodemask result, s;
+
+                if (x->skip)
+                        continue;
+                result = spm_cgroup_effective(&g->cpuset.mems, &p->target);
+                if (spm_nodemask_equal(&result, &x->target))
+                        continue;
+                s = spm_nodemask_and(&x->target, &c->sysram_nodes);
+                if (spm_nodemask_is_empty(&s)) {
+                        r = spm_plan_add_blocked(c->plan, g->path, x->rule,
+                                                 "no System RAM node left for this cgroup; not writing a mask without one");
+                        if (r < 0)
+                                goto finish;
+                        continue;
+                }
+                x->write = true;
+                x->widen = !spm_nodemask_subset(&x->target, &x->cur);
+        }
+        for (size_t i = 1; i < t->n; i++) {
+                const spm_cgroup *g = &t->cgroups[i];
+                cg *x = &v[i], *p = &v[g->parent];
+
+                x->anc_widen = p->anc_widen || p->widen;
+                if (x->write && x->widen && x->anc_widen &&
+                    (spm_nodemask_is_empty(&g->cpuset.mems) || !spm_nodemask_subset(&g->cpuset.mems, &x->target))) {
+                        /* An ancestor widens first and this cgroup's
+                         * current mask would let that through. Best: write
+                         * the final mask now, while the parent is still
+                         * narrow, if it overlaps the parent (the kernel
+                         * then gives exactly the overlap). Else pin what
+                         * it has now. */
+                        spm_nodemask overlap = spm_nodemask_and(&x->target, &p->cur);
+                        spm_nodemask pin = spm_nodemask_and(&x->cur, &x->target);
+                        spm_nodemask s = spm_nodemask_and(&pin, &c->sysram_nodes);
+
+                        if (!spm_nodemask_is_empty(&overlap))
+                                x->early = true;
+                        else if (!spm_nodemask_is_empty(&s) && !spm_nodemask_equal(&pin, &g->cpuset.mems)) {
+                                x->pin = pin;
+                                x->pinned = true;
+                        } else if (spm_nodemask_is_empty(&g->cpuset.mems))
+                                /* no overlap: the kernel falls back to the
+                                 * parent's mask, which is what it has now */
+                                x->early = true;
+                }
+        }
+
+        /* 1: narrowing and pins, deepest first */
+        for (size_t i = t->n - 1; i > 0; i--) {
+                if (v[i].pinned)
+                        r = add_cgroup_write(c, (int) i, &v[i].pin, v[i].rule,
+                                             "pin to the nodes it has now, so its ancestors can widen without leaking");
+                else if (v[i].early)
+                        r = add_cgroup_write(c, (int) i, &v[i].target, v[i].rule,
+                                             "set before its ancestors widen, so their widening does not leak into it");
+                else if (v[i].write && !v[i].widen)
+                        r = add_cgroup_write(c, (int) i, &v[i].target, v[i].rule, "take away nodes the policy does not grant");
+                if (r < 0)
+                        goto finish;
+        }
+
+        /* 2: devices */
+        for (size_t i = 0; i < c->devices->n_actions; i++) {
+                const spm_action *a = &c->devices->actions[i];
+                r = spm_plan_add(c->plan, a->type, a->object, a->attribute, a->value, NULL, a->rule, a->reason);
+                if (r < 0)
+                        goto finish;
+        }
+
+        /* 3: widening, parents first */
+        for (size_t i = 1; i < t->n; i++)
+                if (v[i].write && v[i].widen && !v[i].early) {
+                        bool own = !spm_nodemask_equal(&v[i].want, &v[i].target);
+                        r = add_cgroup_write(c, (int) i, &v[i].target, v[i].rule,
+                                             own ? "grant what the policy gives it and the cgroups below"
+                                                 : "grant what the policy gives it");
+                        if (r < 0)
+                                goto finish;
+                }
+
+        /* 4: read back the kernel's derived view */
+        if (c->feat->sysram_view == SPM_SYSRAM_VIEW_MEMS_SYSRAM)
+                for (size_t i = 1; i < t->n; i++)
+                        if (v[i].write) {
+                                spm_nodemask s = spm_nodemask_and(&v[i].target, &c->sysram_nodes);
+                                _cleanup_free_ char *txt = mask_text(&s);
+
+                                if (!txt) {
+                                        r = -ENOMEM;
+                                        goto finish;
+                                }
+                                r = spm_plan_add(c->plan, SPM_ACTION_VERIFY_SYSRAM, t->cgroups[i].path, "cpuset.mems.sysram",
+                                                 txt, &s, v[i].rule, "the kernel derives it; check it is what the policy means");
+                                if (r < 0)
+                                        goto finish;
+                        }
+
+finish:
+        for (size_t i = 0; i < t->n; i++)
+                free(v[i].rule);
+        free(v);
+        return r;
+}
+
+int spm_plan_build(const spm_policy *pol, const spm_topology *topo, const spm_features *feat,
+                   const spm_cgroup_tree *tree, spm_plan **ret) {
+        _cleanup_(spm_plan_freep) spm_plan *plan = NULL, *devices = NULL;
+        ctx c = {
+                .pol = pol,
+                .topo = topo,
+                .feat = feat,
+                .tree = tree,
+        };
+        spm_nodemask spm_all;
+        int r = 0;
+
+        plan = spm_plan_new();
+        devices = spm_plan_new();
+        c.pool_nodes = calloc(pol->n_pools + 1, sizeof(spm_nodemask));
+        if (!plan || !devices || !c.pool_nodes) {
+                free(c.pool_nodes);
+                return -ENOMEM;
+        }
+        c.plan = plan;
+        c.devices = devices;
+
+        compute_latches(&c);
+        for (size_t i = 0; i < topo->n_dax && r >= 0; i++)
+                r = plan_device(&c, &topo->dax[i]);
+        for (size_t i = 0; i < topo->n_regions && r >= 0; i++)
+                r = plan_region(&c, &topo->regions[i]);
+        if (r < 0)
+                goto finish;
+
+        for (size_t i = 0; i < pol->n_pools; i++)
+                c.pools_all = spm_nodemask_or(&c.pools_all, &c.pool_nodes[i]);
+        spm_all = spm_nodemask_or(&c.pools_all, &c.spm_latched);
+        c.root_final = tree && tree->cgroups[0].has_cpuset && tree->cgroups[0].cpuset.effective_present ?
+                tree->cgroups[0].cpuset.effective : topo->has_memory;
+        c.root_final = spm_nodemask_or(&c.root_final, &c.pools_all);
+        c.root_final = spm_nodemask_or(&c.root_final, &c.sysram_added);
+        c.sysram_nodes = spm_nodemask_andnot(&c.root_final, &spm_all);
+
+        if (tree && tree->n > 0)
+                r = plan_cgroups(&c);
+        else
+                for (size_t i = 0; i < devices->n_actions && r >= 0; i++) {
+                        const spm_action *a = &devices->actions[i];
+                        r = spm_plan_add(plan, a->type, a->object, a->attribute, a->value, NULL, a->rule, a->reason);
+                }
+        if (r < 0)
+                goto finish;
+        *ret = TAKE_PTR(plan);
+finish:
+        free(c.pool_nodes);
+        return r;
+}
