@@ -263,7 +263,7 @@ static int plan_device(ctx *c, const spm_dax_device *d) {
         const char *attr;
 
         rule = spm_plan_device_rule(c->pol, d, region, &conflict);
-        if (!rule || rule->class == SPM_CLASS_IGNORE)
+        if (!rule)
                 return 0;
         lbl = label(&rule->where, "Device", rule->name);
         if (!lbl)
@@ -272,6 +272,8 @@ static int plan_device(ctx *c, const spm_dax_device *d) {
                 return spm_plan_add_blocked(c->plan, d->name, lbl,
                                             "[Device %s] (%s:%u) matches with the same precedence and disagrees; left alone",
                                             conflict->name, conflict->where.file, conflict->where.line);
+        if (rule->class == SPM_CLASS_IGNORE)
+                return 0;
 
         attr = mark_attr(d, &flag);
         online = spm_policy_device_online(c->pol, rule);
@@ -340,7 +342,7 @@ static int plan_region(ctx *c, const spm_cxl_region *g) {
         if (g->dax_device || g->driver || !streq_ptr(g->mode, "ram"))
                 return 0;
         rule = spm_plan_device_rule(c->pol, NULL, g, &conflict);
-        if (!rule || rule->class == SPM_CLASS_IGNORE)
+        if (!rule)
                 return 0;
         lbl = label(&rule->where, "Device", rule->name);
         if (!lbl)
@@ -349,6 +351,8 @@ static int plan_region(ctx *c, const spm_cxl_region *g) {
                 return spm_plan_add_blocked(c->plan, g->name, lbl,
                                             "[Device %s] (%s:%u) matches with the same precedence and disagrees; left alone",
                                             conflict->name, conflict->where.file, conflict->where.line);
+        if (rule->class == SPM_CLASS_IGNORE)
+                return 0;
 
         attr = region_mark_attr(g, &flag);
         want = rule->class == SPM_CLASS_SPM ? 1 : 0;
