@@ -165,22 +165,64 @@ static int online_blocks(ctx *c, const spm_dax_device *d, spm_online_type want, 
         return 0;
 }
 
+/* Move a whole device from state cur to the online type want: unplugged →
+ * want directly; offline or another online type → unplug first (the
+ * kernel refuses online↔online and offline→online with EBUSY). */
+static int set_state(ctx *c, const spm_dax_device *d, const char *attr, const char *unplug, spm_dax_state cur,
+                     spm_online_type want, const char *rule, bool predicted) {
+        const char *word = spm_online_type_to_string(want);
+        int r;
+
+        if (cur == state_for(want))
+                return 0;
+        if (cur == SPM_DAX_STATE_UNPLUGGED)
+                return spm_plan_add(c->devices, SPM_ACTION_DEVICE_STATE, d->name, attr, word, NULL, rule,
+                                    "add and online the device's memory with the policy's type");
+        if (cur != SPM_DAX_STATE_OFFLINE && c->pol->auto_online == SPM_AUTO_ONLINE_STEPASIDE)
+                return spm_plan_add_blocked(c->plan, d->name, rule,
+                                            predicted ? "auto_online_blocks will online it as %s and AutoOnline=stepaside leaves it; the policy wants %s"
+                                                      : "onlined as %s by someone else and AutoOnline=stepaside leaves it; the policy wants %s",
+                                            spm_dax_state_to_string(cur), word);
+        r = spm_plan_add(c->devices, SPM_ACTION_DEVICE_STATE, d->name, attr, unplug, NULL, rule,
+                         cur == SPM_DAX_STATE_OFFLINE ? "blocks exist offline; unplug before onlining with a type"
+                                                      : "onlined with another type; unplug before re-adding it");
+        if (r < 0)
+                return r;
+        return spm_plan_add(c->devices, SPM_ACTION_DEVICE_STATE, d->name, attr, word, NULL, rule,
+                            "add and online the device's memory with the policy's type");
+}
+
 static int online_device(ctx *c, const spm_dax_device *d, spm_online_type want, const char *rule, bool just_bound) {
         const char *word = spm_online_type_to_string(want);
         bool whole;
-        int r;
 
         if (just_bound) {
-                /* The attribute appears with the kmem binding; decide by
-                 * what this kernel's other devices show. */
+                /* The attribute appears with the kmem binding, and what
+                 * kmem does with the blocks follows auto_online_blocks:
+                 * predict the state the device will be in. */
+                spm_online_type ao = c->topo->auto_online;
+                bool v2 = c->feat->hotplug == SPM_HOTPLUG_V2;
+                spm_dax_state after;
+                const char *attr = c->feat->hotplug == SPM_HOTPLUG_V7 ? "state" : "hotplug";
+
                 whole = IN_SET(c->feat->hotplug, SPM_HOTPLUG_V7, SPM_HOTPLUG_V4, SPM_HOTPLUG_V2_OR_V4) ||
-                        (c->feat->hotplug == SPM_HOTPLUG_V2 && want != SPM_ONLINE_KERNEL);
-                if (whole)
-                        return spm_plan_add(c->devices, SPM_ACTION_DEVICE_STATE, d->name,
-                                            c->feat->hotplug == SPM_HOTPLUG_V7 ? "state" : "hotplug", word, NULL, rule,
-                                            "online the whole device with the policy's type");
-                return spm_plan_add(c->devices, SPM_ACTION_ONLINE_BLOCKS, d->name, "state", word, NULL, rule,
-                                    "online every block of the device with the policy's type");
+                        (v2 && want != SPM_ONLINE_KERNEL);
+                if (!whole) {
+                        if (ao == SPM_ONLINE_INVALID || ao == SPM_ONLINE_OFFLINE)
+                                return spm_plan_add(c->devices, SPM_ACTION_ONLINE_BLOCKS, d->name, "state", word, NULL, rule,
+                                                    "online every block of the device with the policy's type");
+                        if (ao == want || want == SPM_ONLINE_ONLINE)
+                                return 0;
+                        return spm_plan_add_blocked(c->plan, d->name, rule,
+                                                    "auto_online_blocks=%s will online it when kmem binds, but the policy wants %s "
+                                                    "and this kernel has no whole-device attribute to redo it",
+                                                    spm_online_type_to_string(ao), word);
+                }
+                after = ao == SPM_ONLINE_ONLINE ? SPM_DAX_STATE_ONLINE :
+                        ao == SPM_ONLINE_KERNEL ? SPM_DAX_STATE_ONLINE_KERNEL :
+                        ao == SPM_ONLINE_MOVABLE ? SPM_DAX_STATE_ONLINE_MOVABLE :
+                        v2 ? SPM_DAX_STATE_UNPLUGGED : SPM_DAX_STATE_OFFLINE;
+                return set_state(c, d, attr, v2 ? "unplug" : "unplugged", after, want, rule, true);
         }
 
         whole = d->hotplug_attr != SPM_DAX_HOTPLUG_NONE && d->hotplug_state != SPM_DAX_STATE_UNKNOWN &&
@@ -188,30 +230,12 @@ static int online_device(ctx *c, const spm_dax_device *d, spm_online_type want, 
         if (!whole)
                 return online_blocks(c, d, want, rule);
 
-        {
-                const char *attr = d->hotplug_attr == SPM_DAX_HOTPLUG_STATE ? "state" : "hotplug";
-                const char *unplug = old_vocabulary(c, d) ? "unplug" : "unplugged";
-                spm_dax_state cur = d->hotplug_state, target = state_for(want);
-
-                if (cur == target)
-                        /* the attribute shows the last request; direct block
-                         * writes can have made it stale */
-                        return online_blocks(c, d, want, rule);
-                if (cur == SPM_DAX_STATE_UNPLUGGED)
-                        return spm_plan_add(c->devices, SPM_ACTION_DEVICE_STATE, d->name, attr, word, NULL, rule,
-                                            "add and online the device's memory with the policy's type");
-                if (cur != SPM_DAX_STATE_OFFLINE && c->pol->auto_online == SPM_AUTO_ONLINE_STEPASIDE)
-                        return spm_plan_add_blocked(c->plan, d->name, rule,
-                                                    "onlined as %s by someone else and AutoOnline=stepaside leaves it; the policy wants %s",
-                                                    spm_dax_state_to_string(cur), word);
-                r = spm_plan_add(c->devices, SPM_ACTION_DEVICE_STATE, d->name, attr, unplug, NULL, rule,
-                                 cur == SPM_DAX_STATE_OFFLINE ? "blocks exist offline; unplug before onlining with a type"
-                                                              : "onlined with another type; unplug before re-adding it");
-                if (r < 0)
-                        return r;
-                return spm_plan_add(c->devices, SPM_ACTION_DEVICE_STATE, d->name, attr, word, NULL, rule,
-                                    "add and online the device's memory with the policy's type");
-        }
+        if (d->hotplug_state == state_for(want))
+                /* the attribute shows the last request; direct block
+                 * writes can have made it stale */
+                return online_blocks(c, d, want, rule);
+        return set_state(c, d, d->hotplug_attr == SPM_DAX_HOTPLUG_STATE ? "state" : "hotplug",
+                         old_vocabulary(c, d) ? "unplug" : "unplugged", d->hotplug_state, want, rule, false);
 }
 
 /* Unbind from another driver, set the mark and memmap_on_memory while

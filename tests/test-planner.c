@@ -64,6 +64,7 @@ static void test_spm_v2_v7_fresh(void) {
                    "unbind dax0.0 device_dax\n"
                    "mark-device dax0.0 spm_node=1\n"
                    "bind dax0.0 kmem\n"
+                   "device-state dax0.0 state=unplugged\n"
                    "device-state dax0.0 state=online_movable\n"
                    "verify-sysram init.scope cpuset.mems.sysram=0-1\n"
                    "verify-sysram system.slice cpuset.mems.sysram=0-1\n");
@@ -73,6 +74,7 @@ static void test_spm_v2_v7_fresh(void) {
                    "unbind dax0.0 device_dax\n"
                    "mark-device dax0.0 spm_node=1\n"
                    "bind dax0.0 kmem\n"
+                   "device-state dax0.0 state=unplugged\n"
                    "device-state dax0.0 state=online_movable\n");
 }
 
@@ -223,6 +225,7 @@ static void test_sysram_slow_tier(void) {
         CHECK_PLAN(pol, t, &f, tree,
                    "memmap dax0.0 memmap_on_memory=1\n"
                    "bind dax0.0 kmem\n"
+                   "device-state dax0.0 state=unplugged\n"
                    "device-state dax0.0 state=online_movable\n"
                    "cgroup-mems a cpuset.mems=0-2\n"
                    "verify-sysram a cpuset.mems.sysram=0-2\n");
@@ -409,14 +412,15 @@ static void test_format(void) {
                     "1     unbind        dax0.0  device_dax=           t.conf:2 [Device accel]: release the device from its driver (remove_id, unbind) so it can be set up\n"
                     "2     mark-device   dax0.0  spm_node=1            t.conf:2 [Device accel]: mark the memory SPM before kmem adds it\n"
                     "3     bind          dax0.0  kmem=                 t.conf:2 [Device accel]: hot-add the memory (new_id, bind)\n"
-                    "4     device-state  dax0.0  state=online_movable  t.conf:2 [Device accel]: online the whole device with the policy's type\n"
+                    "4     device-state  dax0.0  state=unplugged       t.conf:2 [Device accel]: blocks exist offline; unplug before onlining with a type\n"
+                    "5     device-state  dax0.0  state=online_movable  t.conf:2 [Device accel]: add and online the device's memory with the policy's type\n"
                     "\n"
                     "Cannot do:\n"
                     "  dax9.9: t.conf:1 [Device x]: a \"quoted\" reason\n");
         m = open_memstream(&json, &size);
         CHECK_INT(spm_plan_format_json(p, m), 0);
         fclose(m);
-        CHECK(strstr(json, "{\"changes\":4,\"actions\":[{\"step\":1,\"action\":\"unbind\",\"object\":\"dax0.0\",\"attribute\":\"device_dax\",\"value\":\"\",\"rule\":\"t.conf:2 [Device accel]\""));
+        CHECK(strstr(json, "{\"changes\":5,\"actions\":[{\"step\":1,\"action\":\"unbind\",\"object\":\"dax0.0\",\"attribute\":\"device_dax\",\"value\":\"\",\"rule\":\"t.conf:2 [Device accel]\""));
         CHECK(strstr(json, "\"blocked\":[{\"object\":\"dax9.9\",\"rule\":\"t.conf:1 [Device x]\",\"reason\":\"a \\\"quoted\\\" reason\"}]}\n"));
 
         {
