@@ -327,12 +327,19 @@ static int plan_device(ctx *c, const spm_dax_device *d) {
                         if (hard && spm_nodemask_test(&c->sysram_latched, (unsigned) node))
                                 return spm_plan_add_blocked(c->plan, d->name, lbl,
                                                             "node %d already holds System RAM; it can take SPM memory only after a reboot", node);
+                        if (spm_nodemask_test(&c->sysram_added, (unsigned) node))
+                                return spm_plan_add_blocked(c->plan, d->name, lbl,
+                                                            "node %d gets System RAM from another device in this plan; a node holds one class of memory", node);
+                        if (hard)
+                                spm_nodemask_set(&c->spm_latched, (unsigned) node);
                         r = bring_up(c, d, attr, flag, hard ? 1 : -1, memmap, online, lbl);
                 }
                 if (r < 0)
                         return r;
-                if (node >= 0 && pi >= 0)
+                if (node >= 0 && pi >= 0) {
                         spm_nodemask_set(&c->pool_nodes[pi], (unsigned) node);
+                        spm_nodemask_set(&c->pools_all, (unsigned) node);
+                }
                 return 0;
         }
 
@@ -346,6 +353,11 @@ static int plan_device(ctx *c, const spm_dax_device *d) {
                 if (attr && spm_nodemask_test(&c->spm_latched, (unsigned) node))
                         return spm_plan_add_blocked(c->plan, d->name, lbl,
                                                     "node %d holds SPM memory; it can take System RAM only after a reboot", node);
+                if (spm_nodemask_test(&c->pools_all, (unsigned) node))
+                        return spm_plan_add_blocked(c->plan, d->name, lbl,
+                                                    "node %d gets SPM memory from another device; a node holds one class of memory", node);
+                if (attr)
+                        spm_nodemask_set(&c->sysram_latched, (unsigned) node);
                 r = bring_up(c, d, attr, flag, attr ? 0 : -1, memmap, online, lbl);
         }
         if (r < 0)
@@ -441,9 +453,9 @@ typedef struct cg {
         spm_nodemask want;          /* what the policy gives this cgroup */
         spm_nodemask target;        /* want ∪ what the cgroups below need */
         spm_nodemask cur;           /* effective now */
-        spm_nodemask pin;
         char *rule;
-        bool skip, write, widen, pinned, early, anc_widen;
+        spm_nodemask bridge;
+        bool skip, write, widen, early, bridged;
 } cg;
 
 static int plan_cgroups(ctx *c) {
@@ -529,8 +541,16 @@ static int plan_cgroups(ctx *c) {
                 if (x->skip)
                         continue;
                 result = spm_cgroup_effective(&g->cpuset.mems, &p->target);
-                if (spm_nodemask_equal(&result, &x->target))
-                        continue;
+                if (spm_nodemask_equal(&result, &x->target)) {
+                        /* Right in the end, but today its mask misses the
+                         * parent's and the kernel gives it the parent's
+                         * whole mask, which is about to change: it needs
+                         * a bridge like any other leaky mask. */
+                        spm_nodemask o = spm_nodemask_and(&g->cpuset.mems, &p->cur);
+                        if (spm_nodemask_is_empty(&g->cpuset.mems) || !spm_nodemask_is_empty(&o) ||
+                            spm_nodemask_equal(&p->cur, &p->target))
+                                continue;
+                }
                 s = spm_nodemask_and(&x->target, &c->sysram_nodes);
                 if (spm_nodemask_is_empty(&s)) {
                         r = spm_plan_add_blocked(c->plan, g->path, x->rule,
@@ -545,40 +565,45 @@ static int plan_cgroups(ctx *c) {
         for (size_t i = 1; i < t->n; i++) {
                 const spm_cgroup *g = &t->cgroups[i];
                 cg *x = &v[i], *p = &v[g->parent];
+                spm_nodemask overlap;
 
-                x->anc_widen = p->anc_widen || p->widen;
-                if (x->write && x->widen && x->anc_widen &&
-                    (spm_nodemask_is_empty(&g->cpuset.mems) || !spm_nodemask_subset(&g->cpuset.mems, &x->target))) {
-                        /* An ancestor widens first and this cgroup's
-                         * current mask would let that through. Best: write
-                         * the final mask now, while the parent is still
-                         * narrow, if it overlaps the parent (the kernel
-                         * then gives exactly the overlap). Else pin what
-                         * it has now. */
-                        spm_nodemask overlap = spm_nodemask_and(&x->target, &p->cur);
-                        spm_nodemask pin = spm_nodemask_and(&x->cur, &x->target);
-                        spm_nodemask s = spm_nodemask_and(&pin, &c->sysram_nodes);
-
-                        if (!spm_nodemask_is_empty(&overlap))
-                                x->early = true;
-                        else if (!spm_nodemask_is_empty(&s) && !spm_nodemask_equal(&pin, &g->cpuset.mems)) {
-                                x->pin = pin;
-                                x->pinned = true;
-                        } else if (spm_nodemask_is_empty(&g->cpuset.mems))
-                                /* no overlap: the kernel falls back to the
-                                 * parent's mask, which is what it has now */
-                                x->early = true;
+                if (!x->write)
+                        continue;
+                /* A mask that is empty or reaches beyond the target lets
+                 * nodes in as soon as anything above it grows: an
+                 * ancestor's widening or memory coming online. Such a
+                 * cgroup gets its final mask before any of that (so does a mask that
+                 * misses its parent's today: the kernel falls back to the
+                 * parent's whole mask, which widens with the parent), when the
+                 * kernel would then give it no more than the target: its
+                 * target only shrinks it, or overlaps what its parent has
+                 * now (the kernel gives the overlap). */
+                overlap = spm_nodemask_and(&g->cpuset.mems, &p->cur);
+                if (!spm_nodemask_is_empty(&overlap) && spm_nodemask_subset(&g->cpuset.mems, &x->target))
+                        continue;
+                overlap = spm_nodemask_and(&x->target, &p->cur);
+                if (!x->widen || !spm_nodemask_is_empty(&overlap))
+                        x->early = true;
+                else {
+                        /* Nothing of the target is reachable yet, and an
+                         * empty overlap would fall back to the parent's
+                         * whole mask, which grows with it. Bridge: what it has now plus the
+                         * target, which can neither fall back nor let
+                         * anything else in; the final mask follows once
+                         * the parent has widened. */
+                        x->bridge = spm_nodemask_or(&x->cur, &x->target);
+                        x->bridged = true;
                 }
         }
 
-        /* 1: narrowing and pins, deepest first */
+        /* 1: narrowing, and masks that must be set before anything grows; deepest first */
         for (size_t i = t->n - 1; i > 0; i--) {
-                if (v[i].pinned)
-                        r = add_cgroup_write(c, (int) i, &v[i].pin, v[i].rule,
-                                             "pin to the nodes it has now, so its ancestors can widen without leaking");
-                else if (v[i].early)
+                if (v[i].bridged)
+                        r = add_cgroup_write(c, (int) i, &v[i].bridge, v[i].rule,
+                                             "bridge: keep what it has and add the target, so its parent can widen without leaking");
+                else if (v[i].early && v[i].widen)
                         r = add_cgroup_write(c, (int) i, &v[i].target, v[i].rule,
-                                             "set before its ancestors widen, so their widening does not leak into it");
+                                             "set before anything above it grows, so nothing leaks into it");
                 else if (v[i].write && !v[i].widen)
                         r = add_cgroup_write(c, (int) i, &v[i].target, v[i].rule, "take away nodes the policy does not grant");
                 if (r < 0)
@@ -658,8 +683,6 @@ int spm_plan_build(const spm_policy *pol, const spm_topology *topo, const spm_fe
         if (r < 0)
                 goto finish;
 
-        for (size_t i = 0; i < pol->n_pools; i++)
-                c.pools_all = spm_nodemask_or(&c.pools_all, &c.pool_nodes[i]);
         spm_all = spm_nodemask_or(&c.pools_all, &c.spm_latched);
         c.root_final = tree && tree->cgroups[0].has_cpuset && tree->cgroups[0].cpuset.effective_present ?
                 tree->cgroups[0].cpuset.effective : topo->has_memory;

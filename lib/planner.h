@@ -9,15 +9,15 @@
  * plan.
  *
  * Order of a plan:
- *   1. cgroup writes that only take nodes away (and "pins", below), deepest
- *      cgroups first, so no narrowing ever waits behind a widening;
+ *   1. cgroup writes that only take nodes away, and writes of masks that
+ *      would let nodes in as soon as anything above them grows (they
+ *      inherit, or reach beyond their target): deepest cgroups first;
  *   2. per device: unbind, mark, memmap_on_memory, bind kmem, online;
- *   3. cgroup writes that add nodes, parents before children;
+ *   3. the remaining cgroup writes, which add nodes: parents first;
  *   4. read-back checks of cpuset.mems.sysram for every cgroup written.
- * A cgroup that will be widened but whose current mask would let an
- * ancestor's widening through (it inherits, or its mask is wider than its
- * target) is first pinned in step 1 to what it has now and the target
- * allows, so no intermediate state grants a node the policy denies it.
+ * So memory coming online and parents widening never reach a cgroup the
+ * policy keeps them from, and narrowing happens before memory is taken
+ * away.
  */
 
 #include "cgroup-tree.h"

@@ -349,8 +349,8 @@ static void test_cgroup_order(void) {
                 int x = ct_add(t2, 0, "a", "0-2");
                 ct_add(t2, x, "b", "0,2");
                 CHECK_PLAN(none, t, &f, t2,
-                           "cgroup-mems a cpuset.mems=0-1\n"
                            "cgroup-mems a/b cpuset.mems=0-1\n"
+                           "cgroup-mems a cpuset.mems=0-1\n"
                            "verify-sysram a cpuset.mems.sysram=0-1\n"
                            "verify-sysram a/b cpuset.mems.sysram=0-1\n");
         }
