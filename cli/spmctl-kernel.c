@@ -233,20 +233,7 @@ static int print_devices_table(const spm_topology *t, bool legend) {
                 else if (d->protected_memory >= 0)
                         spm = d->protected_memory ? "yes (v1)" : "no (v1)";
 
-                if (d->hotplug_raw)
-                        state = d->hotplug_raw;
-                else if (!d->driver)
-                        state = "unbound";
-                else if (!streq(d->driver, "kmem"))
-                        state = "devdax";
-                else if (d->n_blocks == 0)
-                        state = "no-blocks";
-                else if (d->n_blocks_online == d->n_blocks)
-                        state = "online";
-                else if (d->n_blocks_online == 0)
-                        state = "offline";
-                else
-                        state = "partial";
+                state = spm_dax_device_observed_state(d);
 
                 cells[0] = d->name;
                 cells[1] = spm_provider_to_string(d->provider);

@@ -172,6 +172,22 @@ int spm_topology_node_blocks(const spm_topology *t, unsigned node, size_t **ret)
         return (int) n;
 }
 
+const char *spm_dax_device_observed_state(const spm_dax_device *d) {
+        if (d->hotplug_raw)
+                return d->hotplug_raw;
+        if (!d->driver)
+                return "unbound";
+        if (!streq(d->driver, "kmem"))
+                return "devdax";
+        if (d->n_blocks == 0)
+                return "no-blocks";
+        if (d->n_blocks_online == d->n_blocks)
+                return "online";
+        if (d->n_blocks_online == 0)
+                return "offline";
+        return "partial";
+}
+
 DEFINE_STRING_TABLE(spm_block_state, spm_block_state, _SPM_BLOCK_STATE_MAX,
         [SPM_BLOCK_UNKNOWN] = "unknown",
         [SPM_BLOCK_OFFLINE] = "offline",

@@ -193,6 +193,14 @@ const spm_memblock *spm_topology_find_block(const spm_topology *t, unsigned id);
  * count; *ret is malloc'ed (NULL when the count is 0). */
 int spm_topology_node_blocks(const spm_topology *t, unsigned node, size_t **ret);
 
+/*
+ * A one-word summary of what the kernel shows for a device, for logs and
+ * tables: the whole-device state when the kernel has one, else "unbound",
+ * "devdax" (bound to another driver), "no-blocks", "online", "offline" or
+ * "partial" from its memory blocks.
+ */
+const char *spm_dax_device_observed_state(const spm_dax_device *d);
+
 /* String tables. *_from_string() return -EINVAL (or the INVALID value) for
  * unknown words. */
 const char *spm_block_state_to_string(spm_block_state s);
