@@ -59,9 +59,13 @@ static int read_one_block(int memfd, const char *name, unsigned id, spm_topology
                 /* Without phys_index the block cannot be placed; assume the
                  * kernel's usual identity (phys_index == N) but count it. */
                 b->phys_index = id;
-                r = topology_optional(t, r);
-                if (r < 0)
-                        return r;
+                if (r == -ENOENT)
+                        t->n_unreadable++; /* topology_optional() would not count it */
+                else {
+                        r = topology_optional(t, r);
+                        if (r < 0)
+                                return r;
+                }
         }
 
         b->removable = topology_read_flag(fd, "removable", t);
