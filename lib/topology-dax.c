@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "attr.h"
 #include "macro.h"
@@ -228,6 +229,11 @@ static int read_one_dax(int sysfd, const char *sysfs_root, const char *name, spm
         r = spm_readlink_basename_at(fd, "driver", &d->driver);
         if (r == -ENOMEM)
                 return r;
+        /* A link that leads nowhere proves no binding. */
+        if (d->driver && faccessat(fd, "driver", F_OK, 0) < 0) {
+                d->driver = mfree(d->driver);
+                t->n_unreadable++;
+        }
 
         r = read_ranges(fd, t, d);
         if (r < 0)
