@@ -95,11 +95,6 @@ static int read_int(int fd, const char *name, spm_topology *t, int *ret) {
         return topology_optional(t, r);
 }
 
-static int cmp_ranges(const void *a, const void *b) {
-        const spm_dax_range *x = a, *y = b;
-        return x->start < y->start ? -1 : x->start > y->start;
-}
-
 static int read_ranges(int fd, spm_topology *t, spm_dax_device *d) {
         _cleanup_strv_free_ char **names = NULL;
         int r;
@@ -144,7 +139,10 @@ static int read_ranges(int fd, spm_topology *t, spm_dax_device *d) {
                 d->n_ranges++;
         }
 
-        qsort(d->ranges, d->n_ranges, sizeof(spm_dax_range), cmp_ranges);
+        /* Keep mappingN order (dir_list_at sorts mapping9 before
+         * mapping10): it is the kernel's order of the device's ranges, in
+         * which page_offset grows, and a range added when the device
+         * grows can lie below the earlier ones. */
         return 0;
 }
 

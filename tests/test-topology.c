@@ -553,9 +553,11 @@ static void test_multi_range(void) {
                         { .name = "dax0.0", .path = "devices/platform/hmem.0/dax0.0",
                           .provider = SPM_PROVIDER_HMEM, .region_id = 0, .target_node = 2,
                           .numa_node = 0, .size = 384 * MiB,
-                          .resource_present = true, .resource = 0x100000000, .align = 2 * MiB,
-                          .ranges = { { 0x100000000, 0x10fffffff, 0 },
-                                      { 0x130000000, 0x137ffffff, 0x10000000 } },
+                          /* resource is mapping0's start, not the lowest address;
+                           * ranges stay in mappingN order */
+                          .resource_present = true, .resource = 0x130000000, .align = 2 * MiB,
+                          .ranges = { { 0x130000000, 0x137ffffff, 0 },
+                                      { 0x100000000, 0x10fffffff, 0x8000000 } },
                           .n_ranges = 2, .memmap_on_memory = 0, .modalias = "dax:t0",
                           .driver = "kmem", .spm_node = -1, .protected_memory = -1,
                           /* not 34-37: they lie between the two ranges */
