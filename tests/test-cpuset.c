@@ -139,8 +139,9 @@ static void test_errors(void) {
         use_fixture("malformed");
         CHECK_INT(spm_cpuset_read("garbage", &c), -EINVAL);
         CHECK_INT(spm_cpuset_read("", &c), -EINVAL);
-        /* a node beyond the kernel's largest NODES_SHIFT */
-        CHECK_INT(spm_cpuset_read("huge", &c), -ERANGE);
+        /* a node beyond the kernel's largest NODES_SHIFT, a NUL byte */
+        CHECK_INT(spm_cpuset_read("huge", &c), -EINVAL);
+        CHECK_INT(spm_cpuset_read("nul", &c), -EINVAL);
         /* a directory with neither cpuset files nor cgroup.procs */
         CHECK_INT(spm_cpuset_read("nothing", &c), -ENOENT);
 
