@@ -275,9 +275,15 @@ int topology_read_dax(int sysfd, const char *sysfs_root, spm_topology *t) {
         return 0;
 }
 
-/* "…/mem0/endpoint3/decoder3.0" → read mem0/serial */
+/*
+ * The serial of the memdev behind an endpoint decoder. The kernel places an
+ * endpoint port below its parent port (".../root0/port1/endpoint3/decoder3.0")
+ * and links the memdev as the port's "uport"; a "memN" component in the
+ * decoder's own path ("…/mem0/endpoint3/decoder3.0") is used when there is
+ * no such link.
+ */
 static int memdev_serial(int sysfd, const char *sysfs_root, const char *decoder, spm_topology *t, char **ret) {
-        _cleanup_free_ char *rel = NULL, *path = NULL;
+        _cleanup_free_ char *rel = NULL, *path = NULL, *uport = NULL, *mem = NULL;
         _cleanup_strv_free_ char **parts = NULL;
         int r;
 
@@ -289,6 +295,19 @@ static int memdev_serial(int sysfd, const char *sysfs_root, const char *decoder,
                 return r;
         if (r < 0)
                 return 0;
+
+        if (asprintf(&uport, "%s/../uport", path) < 0)
+                return -ENOMEM;
+        r = spm_readlink_basename_at(AT_FDCWD, uport, &mem);
+        if (r == -ENOMEM)
+                return r;
+        if (r >= 0 && is_numbered(mem, "mem")) {
+                _cleanup_free_ char *serial = NULL;
+
+                if (asprintf(&serial, "%s/serial", uport) < 0)
+                        return -ENOMEM;
+                return topology_read_string(AT_FDCWD, serial, t, ret);
+        }
 
         r = strv_split(path, "/", &parts);
         if (r < 0)
