@@ -174,6 +174,7 @@ static int read_hotplug(int fd, spm_topology *t, spm_dax_device *d) {
         return 0;
 }
 
+/* 1 when read, 0 when the device went away between readdir and open. */
 static int read_one_dax(int sysfd, const char *sysfs_root, const char *name, spm_topology *t, spm_dax_device *d) {
         _cleanup_free_ char *rel = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -237,7 +238,8 @@ static int read_one_dax(int sysfd, const char *sysfs_root, const char *name, spm
         if (r < 0)
                 return r;
 
-        return read_hotplug(fd, t, d);
+        r = read_hotplug(fd, t, d);
+        return r < 0 ? r : 1;
 }
 
 static int cmp_dax(const void *a, const void *b) {
@@ -269,6 +271,11 @@ int topology_read_dax(int sysfd, const char *sysfs_root, spm_topology *t) {
                 t->n_dax++; /* counted even on failure, so the free path sees it */
                 if (r < 0)
                         return r;
+                if (r == 0) {
+                        /* Gone: only the name was filled in. Leave it out. */
+                        t->n_dax--;
+                        t->dax[t->n_dax].name = mfree(t->dax[t->n_dax].name);
+                }
         }
 
         qsort(t->dax, t->n_dax, sizeof(spm_dax_device), cmp_dax);
@@ -356,6 +363,7 @@ static int find_region_dax(int fd, char **ret) {
         return 0;
 }
 
+/* 1 when read, 0 when the region went away between readdir and open. */
 static int read_one_region(int sysfd, const char *sysfs_root, const char *name, spm_topology *t, spm_cxl_region *g) {
         _cleanup_free_ char *rel = NULL;
         _cleanup_strv_free_ char **entries = NULL;
@@ -414,7 +422,8 @@ static int read_one_region(int sysfd, const char *sysfs_root, const char *name, 
                                 return r;
                 }
 
-        return find_region_dax(fd, &g->dax_device);
+        r = find_region_dax(fd, &g->dax_device);
+        return r < 0 ? r : 1;
 }
 
 static int cmp_region(const void *a, const void *b) {
@@ -441,6 +450,11 @@ int topology_read_cxl(int sysfd, const char *sysfs_root, spm_topology *t) {
                 t->n_regions++;
                 if (r < 0)
                         return r;
+                if (r == 0) {
+                        /* Gone: only the name was filled in. Leave it out. */
+                        t->n_regions--;
+                        t->regions[t->n_regions].name = mfree(t->regions[t->n_regions].name);
+                }
         }
 
         qsort(t->regions, t->n_regions, sizeof(spm_cxl_region), cmp_region);
