@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "kernel-features.h"
 #include "macro.h"
@@ -143,6 +144,75 @@ static void test_cgroup_root_override(void) {
         CHECK(unsetenv("SPM_CGROUP_ROOT") == 0);
 }
 
+static void make_file(const char *root, const char *dir, const char *name, const char *text) {
+        _cleanup_free_ char *d = NULL, *p = NULL;
+        FILE *f;
+
+        if (asprintf(&d, "%s/%s", root, dir) < 0 || asprintf(&p, "%s/%s", d, name) < 0)
+                abort();
+        for (char *c = d + strlen(root) + 1; *c; c++)
+                if (*c == '/') {
+                        *c = 0;
+                        (void) mkdir(d, 0755);
+                        *c = '/';
+                }
+        (void) mkdir(d, 0755);
+        f = fopen(p, "we");
+        CHECK(f);
+        if (f) {
+                fputs(text, f);
+                fclose(f);
+        }
+}
+
+static void probe_tmp(const char *root, spm_features *f) {
+        CHECK(setenv("SPM_SYSFS_ROOT", root, 1) == 0);
+        CHECK(unsetenv("SPM_CGROUP_ROOT") == 0);
+        spm_paths_reset();
+        CHECK_INT(spm_features_probe(NULL, f), 0);
+}
+
+/* cgroup v2 without the cpuset controller: nothing to gate with. */
+static void test_v2_without_cpuset(void) {
+        const char *root = tap_tmpdir();
+        spm_features f;
+
+        make_file(root, "fs/cgroup", "cgroup.controllers", "cpu io memory pids\n");
+        make_file(root, "fs/cgroup", "cgroup.procs", "");
+        probe_tmp(root, &f);
+        CHECK_INT(f.cgroup, SPM_CGROUP_V2);
+        CHECK_INT(f.cpuset, false);
+        CHECK_INT(f.sysram_view, SPM_SYSRAM_VIEW_NONE);
+        CHECK_INT(f.marking, SPM_MARKING_NONE);
+        CHECK_INT(f.isolation, SPM_ISOLATION_NONE);
+}
+
+/* A v1 tree with only the memory hierarchy mounted. */
+static void test_v1_without_cpuset(void) {
+        const char *root = tap_tmpdir();
+        spm_features f;
+
+        make_file(root, "fs/cgroup/memory", "cgroup.procs", "");
+        probe_tmp(root, &f);
+        CHECK_INT(f.cgroup, SPM_CGROUP_V1);
+        CHECK_INT(f.cpuset, false);
+        CHECK_INT(f.isolation, SPM_ISOLATION_NONE);
+}
+
+/* Only the per-device evidence of private v3: a root decoder that can
+ * create private regions, no has_private_memory list yet. */
+static void test_private_decoder_only(void) {
+        const char *root = tap_tmpdir();
+        spm_features f;
+
+        make_file(root, "bus/cxl/devices/decoder0.0", "create_private_region", "region0\n");
+        probe_tmp(root, &f);
+        CHECK_INT(f.marking, SPM_MARKING_PRIVATE_V3);
+        CHECK_INT(f.private_nodes, SPM_PRIVATE_NONE);
+        CHECK_INT(f.cgroup, SPM_CGROUP_NONE);
+        CHECK_INT(f.isolation, SPM_ISOLATION_HARD);
+}
+
 /* A sysfs root that does not exist: the snapshot cannot be taken. */
 static void test_missing_root(void) {
         spm_features f = { .marking = SPM_MARKING_SPM_V2 };
@@ -196,6 +266,9 @@ int main(void) {
                 tap_run(cases[current].fixture, test_fixture);
         TEST(test_given_topology);
         TEST(test_cgroup_root_override);
+        TEST(test_v2_without_cpuset);
+        TEST(test_v1_without_cpuset);
+        TEST(test_private_decoder_only);
         TEST(test_missing_root);
         TEST(test_strings);
         spm_paths_reset();
