@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "paths.h"
 #include "tap.h"
 #include "topology.h"
 
@@ -75,8 +76,9 @@ typedef struct exp_region {
         const char *dax_device;
 } exp_region;
 
-/* A run of memory blocks first..last that look alike. phys_index is the
- * block id unless phys_index_is_id is false, then it is phys_index. */
+/* A run of memory blocks first..last that look alike. phys_index is
+ * always the block id: fixtures print it so, and a missing or unparsable
+ * one falls back to the id. */
 typedef struct exp_blocks {
         unsigned first, last;
         spm_block_state state;
@@ -850,6 +852,24 @@ static void test_block_size_unusable(void) {
         }
 }
 
+/* spm_topology_load() reads the root from spm_path(SPM_PATH_SYSFS). */
+static void test_load_from_env(void) {
+        _cleanup_(spm_topology_freep) spm_topology *t = NULL;
+        _cleanup_free_ char *sys = fixture_sys("multi-range");
+
+        CHECK(setenv("SPM_SYSFS_ROOT", sys, 1) == 0);
+        spm_paths_reset();
+        CHECK_INT(spm_topology_load(&t), 0);
+        if (t) {
+                CHECK_INT(t->n_nodes, 3);
+                CHECK_INT(t->n_dax, 2);
+                CHECK_INT(t->n_blocks, 15);
+                CHECK_STREQ(t->n_dax ? t->dax[1].name : NULL, "dax0.1");
+        }
+        CHECK(unsetenv("SPM_SYSFS_ROOT") == 0);
+        spm_paths_reset();
+}
+
 static void test_bad_root(void) {
         spm_topology *t = NULL;
         _cleanup_free_ char *file = NULL;
@@ -947,6 +967,7 @@ int main(void) {
         TEST(test_node_blocks);
         TEST(test_attribution_consistent);
         TEST(test_block_size_unusable);
+        TEST(test_load_from_env);
         TEST(test_bad_root);
         TEST(test_strings);
         return tap_done();
