@@ -32,6 +32,8 @@ static int block_node(int fd, spm_topology *t) {
         return -1;
 }
 
+/* 1 when read, 0 when the block went away between readdir and open (hot
+ * remove): it is left out rather than placed at phys_index 0. */
 static int read_one_block(int memfd, const char *name, unsigned id, spm_topology *t, spm_memblock *b) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *state = NULL;
@@ -59,9 +61,13 @@ static int read_one_block(int memfd, const char *name, unsigned id, spm_topology
                 /* Without phys_index the block cannot be placed; assume the
                  * kernel's usual identity (phys_index == N) but count it. */
                 b->phys_index = id;
-                r = topology_optional(t, r);
-                if (r < 0)
-                        return r;
+                if (r == -ENOENT)
+                        t->n_unreadable++; /* topology_optional() would not count it */
+                else {
+                        r = topology_optional(t, r);
+                        if (r < 0)
+                                return r;
+                }
         }
 
         b->removable = topology_read_flag(fd, "removable", t);
@@ -70,7 +76,7 @@ static int read_one_block(int memfd, const char *name, unsigned id, spm_topology
         if (r == -ENOMEM)
                 return r;
         b->node = r;
-        return 0;
+        return 1;
 }
 
 int topology_read_memory(int sysfd, spm_topology *t) {
@@ -117,7 +123,8 @@ int topology_read_memory(int sysfd, spm_topology *t) {
                 r = read_one_block(memfd, *i, (unsigned) id, t, &t->blocks[t->n_blocks]);
                 if (r < 0)
                         return r;
-                t->n_blocks++;
+                if (r > 0)
+                        t->n_blocks++;
         }
 
         return 0;
