@@ -53,8 +53,15 @@ static void log_device_changes(const spm_topology *old, const spm_topology *new)
                 }
 }
 
+static void emit_settled(manager *m) {
+        if (m->bus && m->ready)
+                (void) sd_bus_emit_properties_changed(m->bus, SPM_BUS_PATH, SPM_BUS_IFACE_MANAGER, "Settled", NULL);
+}
+
 int manager_reconcile(manager *m) {
-        spm_topology *t = NULL;
+        spm_topology *t = NULL, *old;
+        spm_node_classes old_classes = m->classes;
+        spm_features old_features = m->features;
         unsigned long long start = now_usec();
         bool resync = m->resync;
         int r;
@@ -67,6 +74,9 @@ int manager_reconcile(manager *m) {
                 /* Keep the last snapshot and retry on the next trigger. */
                 log_error_errno(r, "Failed to read the memory topology from '%s': %m",
                                 spm_path(SPM_PATH_SYSFS));
+                if (m->bus)
+                        (void) sd_bus_emit_signal(m->bus, SPM_BUS_PATH, SPM_BUS_IFACE_MANAGER, "ReconcileFailed",
+                                                  "is", -r, "Failed to read the memory topology");
                 return r;
         }
         m->stats.snapshot_usec = now_usec() - start;
@@ -78,10 +88,17 @@ int manager_reconcile(manager *m) {
         if (t->n_unreadable > 0)
                 log_debug("%u attribute(s) could not be parsed in this snapshot", t->n_unreadable);
 
+        /* The root cgroup is optional evidence for node classes. */
+        m->root_present = spm_cpuset_read("", &m->root) >= 0;
+        spm_node_classes_compute(t, m->root_present ? &m->root : NULL, &m->classes);
+
         log_device_changes(m->topo, t);
 
-        spm_topology_free(m->topo);
+        old = m->topo;
         m->topo = t;
+        if (m->ready)
+                spmd_bus_emit_changes(m, old, &old_classes, &old_features);
+        spm_topology_free(old);
         m->stats.reconciles++;
         if (resync)
                 m->stats.resyncs++;
@@ -112,6 +129,7 @@ static int on_reconcile(sd_event_source *s, void *userdata) {
                  * after spmd.service may rely on its outcome. */
                 notify_status(m);
                 m->ready = true;
+                emit_settled(m);
         }
 
         if (m->config.once)
@@ -129,6 +147,7 @@ void manager_mark_dirty(manager *m, bool resync, const char *why) {
         m->dirty = true;
 
         log_debug("Reconcile queued (%s)", why);
+        emit_settled(m);
         r = sd_event_source_set_enabled(m->reconcile_source, SD_EVENT_ONESHOT);
         if (r < 0)
                 log_error_errno(r, "Failed to queue a reconcile: %m");
@@ -204,6 +223,10 @@ int manager_start(manager *m) {
         if (r < 0)
                 return r;
 
+        r = spmd_bus_start(m, m->config.bus);
+        if (r < 0)
+                return r;
+
         manager_mark_dirty(m, true, "coldplug");
         return 0;
 }
@@ -221,6 +244,7 @@ manager *manager_free(manager *m) {
         if (!m)
                 return NULL;
 
+        sd_bus_flush_close_unref(m->bus);
         spmd_udev_free(m->udev);
         sd_event_source_disable_unref(m->reconcile_source);
         sd_event_source_disable_unref(m->sigterm_source);

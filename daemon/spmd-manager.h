@@ -8,9 +8,13 @@
  */
 
 #include <stdbool.h>
+#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "cpuset.h"
 #include "kernel-features.h"
+#include "node-class.h"
+#include "spmd-bus.h"
 #include "topology.h"
 
 typedef struct spmd_udev spmd_udev;
@@ -25,6 +29,7 @@ typedef struct manager_stats {
 typedef struct manager_config {
         bool udev_kernel_source;         /* listen to raw kernel uevents */
         bool once;                       /* exit after the first reconcile */
+        spmd_bus_type bus;               /* where to offer org.spmd.spm1 */
 } manager_config;
 
 typedef struct manager {
@@ -39,8 +44,13 @@ typedef struct manager {
         bool resync;                     /* a full resync was requested */
         bool ready;                      /* READY=1 sent */
 
+        sd_bus *bus;
+
         spm_topology *topo;              /* last snapshot, NULL before the first */
         spm_features features;
+        bool root_present;               /* root cgroup's cpuset files read */
+        spm_cpuset root;
+        spm_node_classes classes;
 
         manager_stats stats;
 } manager;

@@ -25,6 +25,7 @@ static void help(void) {
                "     --log-target=TARGET     auto, journal or console (default auto)\n"
                "     --udev-source=SOURCE    udev (after rules, default) or kernel\n"
                "     --once                  Reconcile once and exit\n"
+               "     --bus=BUS               system (default), user, or none\n"
                "\n"
                "See spmd(8).\n");
 }
@@ -36,6 +37,7 @@ static int parse_argv(int argc, char *argv[], manager_config *c, int *level, log
                 ARG_LOG_TARGET,
                 ARG_UDEV_SOURCE,
                 ARG_ONCE,
+                ARG_BUS,
         };
         static const struct option options[] = {
                 { "help",        no_argument,       NULL, 'h' },
@@ -44,6 +46,7 @@ static int parse_argv(int argc, char *argv[], manager_config *c, int *level, log
                 { "log-target",  required_argument, NULL, ARG_LOG_TARGET },
                 { "udev-source", required_argument, NULL, ARG_UDEV_SOURCE },
                 { "once",        no_argument,       NULL, ARG_ONCE },
+                { "bus",         required_argument, NULL, ARG_BUS },
                 {}
         };
         int o;
@@ -88,6 +91,18 @@ static int parse_argv(int argc, char *argv[], manager_config *c, int *level, log
                 case ARG_ONCE:
                         c->once = true;
                         break;
+                case ARG_BUS:
+                        if (streq(optarg, "system"))
+                                c->bus = SPMD_BUS_SYSTEM;
+                        else if (streq(optarg, "user"))
+                                c->bus = SPMD_BUS_USER;
+                        else if (streq(optarg, "none"))
+                                c->bus = SPMD_BUS_NONE;
+                        else {
+                                fprintf(stderr, "spmd: Invalid bus '%s'.\n", optarg);
+                                return -EINVAL;
+                        }
+                        break;
                 default:
                         return -EINVAL;
                 }
@@ -101,7 +116,7 @@ static int parse_argv(int argc, char *argv[], manager_config *c, int *level, log
 
 int main(int argc, char *argv[]) {
         _cleanup_(manager_freep) manager *m = NULL;
-        manager_config config = {};
+        manager_config config = { .bus = SPMD_BUS_SYSTEM };
         log_target target = LOG_TARGET_AUTO;
         int level = LOG_INFO, r;
 

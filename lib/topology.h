@@ -132,7 +132,9 @@ typedef struct spm_cxl_region {
         char *private_type;         /* private v3, NULL absent */
         char *driver;               /* "cxl_region", NULL unbound */
         char **targets;             /* endpoint decoder names, NULL-terminated */
-        char **memdev_serials;      /* serials of the memdevs behind targets */
+        char **memdev_serials;      /* serials of the memdevs behind targets, in
+                                     * target order; only those found, so it
+                                     * may be shorter than targets */
         char *dax_device;           /* "dax0.0" when the region has one */
 } spm_cxl_region;
 
@@ -147,7 +149,9 @@ typedef struct spm_memblock {
 } spm_memblock;
 
 typedef struct spm_topology {
-        /* node lists; the *_present flags say whether the file exists */
+        /* node lists; has_private_memory_present says whether that list
+         * exists and could be parsed (an unparseable list counts in
+         * n_unreadable, like every other attribute) */
         spm_nodemask possible, online, has_memory, has_normal_memory, has_cpu;
         spm_nodemask has_private_memory;
         bool has_private_memory_present;
