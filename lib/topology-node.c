@@ -129,10 +129,20 @@ static int read_one_node(int nodefd, const char *name, unsigned id, spm_topology
         r = dir_list_at(fd, ".", "memory", &blocks);
         if (r == -ENOMEM)
                 return r;
-        if (r >= 0)
-                for (char **b = blocks; *b; b++)
-                        if (spm_parse_u64(*b + strlen("memory"), &(uint64_t) { 0 }) >= 0)
-                                n->n_blocks++;
+        if (r >= 0) {
+                n->block_ids = calloc(strv_length(blocks) + 1, sizeof(unsigned));
+                if (!n->block_ids)
+                        return -ENOMEM;
+                /* dir_list_at sorts numerically, so the ids come out in
+                 * ascending order */
+                for (char **b = blocks; *b; b++) {
+                        const char *num = *b + strlen("memory");
+                        uint64_t bid;
+
+                        if (*num >= '0' && *num <= '9' && spm_parse_u64(num, &bid) >= 0 && bid <= UINT32_MAX)
+                                n->block_ids[n->n_blocks++] = (unsigned) bid;
+                }
+        }
         return 0;
 }
 

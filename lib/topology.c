@@ -79,6 +79,7 @@ spm_topology *spm_topology_free(spm_topology *t) {
         for (size_t i = 0; i < t->n_nodes; i++) {
                 free(t->nodes[i].cpulist);
                 free(t->nodes[i].distance);
+                free(t->nodes[i].block_ids);
         }
         free(t->nodes);
 

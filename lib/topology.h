@@ -77,7 +77,8 @@ typedef struct spm_node {
          * order of the online mask (that is how the kernel prints it). */
         unsigned *distance;
         size_t n_distance;
-        /* memory blocks linked from nodeN/memoryM, count only */
+        /* memory blocks linked from nodeN/memoryM, ids in ascending order */
+        unsigned *block_ids;
         size_t n_blocks;
 } spm_node;
 

@@ -337,6 +337,18 @@ static void check_topology(const exp_topology *e) {
         CHECK_INT(t->auto_online, e->auto_online);
         check_blocks(t, e);
 
+        /* Each node's block list is ascending and agrees with the node the
+         * block itself names. */
+        for (size_t i = 0; i < t->n_nodes; i++)
+                for (size_t k = 0; k < t->nodes[i].n_blocks; k++) {
+                        const spm_memblock *b = spm_topology_find_block(t, t->nodes[i].block_ids[k]);
+
+                        if (k > 0)
+                                CHECK(t->nodes[i].block_ids[k - 1] < t->nodes[i].block_ids[k]);
+                        if (b)
+                                CHECK_INT(b->node, (int) t->nodes[i].id);
+                }
+
         CHECK_INT(t->n_unreadable, e->n_unreadable);
 }
 
