@@ -30,8 +30,6 @@ int spm_attr_read_at(int dirfd, const char *path, char **ret) {
                 if (len + 1 >= cap) {
                         char *n;
 
-                        if (cap > SPM_ATTR_MAX_SIZE)
-                                return -EFBIG;
                         cap *= 2;
                         n = realloc(buf, cap);
                         if (!n)
@@ -48,6 +46,8 @@ int spm_attr_read_at(int dirfd, const char *path, char **ret) {
                 if (k == 0)
                         break;
                 len += (size_t) k;
+                if (len > SPM_ATTR_MAX_SIZE)
+                        return -EFBIG;
         }
 
         if (memchr(buf, 0, len))

@@ -21,6 +21,10 @@ static int read_first(int dirfd, const char *const names[], spm_nodemask *ret, b
         *ret_present = r >= 0;
         if (r < 0)
                 *ret = SPM_NODEMASK_EMPTY;
+        /* A node beyond SPM_MAX_NODES or a NUL byte is as much "not a node
+         * list" as any other garbage: one errno for all of it. */
+        if (IN_SET(r, -ERANGE, -EBADMSG))
+                return -EINVAL;
         return r == -ENOENT ? 0 : r;
 }
 

@@ -77,7 +77,8 @@ typedef struct spm_features {
 
 /* Probe the kernel at the current spm_path() roots. topo may be NULL, in
  * which case a snapshot is taken internally (the per-device attributes are
- * part of the evidence). Never fails: missing evidence is "none"/"unknown". */
+ * part of the evidence). Missing evidence is "none"/"unknown", not an error;
+ * fails only when the sysfs root cannot be opened (or on out-of-memory). */
 int spm_features_probe(const spm_topology *topo, spm_features *ret);
 
 const char *spm_marking_gen_to_string(spm_marking_gen g);

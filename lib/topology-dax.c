@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "attr.h"
 #include "macro.h"
@@ -94,11 +95,6 @@ static int read_int(int fd, const char *name, spm_topology *t, int *ret) {
         return topology_optional(t, r);
 }
 
-static int cmp_ranges(const void *a, const void *b) {
-        const spm_dax_range *x = a, *y = b;
-        return x->start < y->start ? -1 : x->start > y->start;
-}
-
 static int read_ranges(int fd, spm_topology *t, spm_dax_device *d) {
         _cleanup_strv_free_ char **names = NULL;
         int r;
@@ -143,7 +139,10 @@ static int read_ranges(int fd, spm_topology *t, spm_dax_device *d) {
                 d->n_ranges++;
         }
 
-        qsort(d->ranges, d->n_ranges, sizeof(spm_dax_range), cmp_ranges);
+        /* Keep mappingN order (dir_list_at sorts mapping9 before
+         * mapping10): it is the kernel's order of the device's ranges, in
+         * which page_offset grows, and a range added when the device
+         * grows can lie below the earlier ones. */
         return 0;
 }
 
@@ -175,6 +174,7 @@ static int read_hotplug(int fd, spm_topology *t, spm_dax_device *d) {
         return 0;
 }
 
+/* 1 when read, 0 when the device went away between readdir and open. */
 static int read_one_dax(int sysfd, const char *sysfs_root, const char *name, spm_topology *t, spm_dax_device *d) {
         _cleanup_free_ char *rel = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -228,12 +228,18 @@ static int read_one_dax(int sysfd, const char *sysfs_root, const char *name, spm
         r = spm_readlink_basename_at(fd, "driver", &d->driver);
         if (r == -ENOMEM)
                 return r;
+        /* A link that leads nowhere proves no binding. */
+        if (d->driver && faccessat(fd, "driver", F_OK, 0) < 0) {
+                d->driver = mfree(d->driver);
+                t->n_unreadable++;
+        }
 
         r = read_ranges(fd, t, d);
         if (r < 0)
                 return r;
 
-        return read_hotplug(fd, t, d);
+        r = read_hotplug(fd, t, d);
+        return r < 0 ? r : 1;
 }
 
 static int cmp_dax(const void *a, const void *b) {
@@ -265,15 +271,26 @@ int topology_read_dax(int sysfd, const char *sysfs_root, spm_topology *t) {
                 t->n_dax++; /* counted even on failure, so the free path sees it */
                 if (r < 0)
                         return r;
+                if (r == 0) {
+                        /* Gone: only the name was filled in. Leave it out. */
+                        t->n_dax--;
+                        t->dax[t->n_dax].name = mfree(t->dax[t->n_dax].name);
+                }
         }
 
         qsort(t->dax, t->n_dax, sizeof(spm_dax_device), cmp_dax);
         return 0;
 }
 
-/* "…/mem0/endpoint3/decoder3.0" → read mem0/serial */
+/*
+ * The serial of the memdev behind an endpoint decoder. The kernel places an
+ * endpoint port below its parent port (".../root0/port1/endpoint3/decoder3.0")
+ * and links the memdev as the port's "uport"; a "memN" component in the
+ * decoder's own path ("…/mem0/endpoint3/decoder3.0") is used when there is
+ * no such link.
+ */
 static int memdev_serial(int sysfd, const char *sysfs_root, const char *decoder, spm_topology *t, char **ret) {
-        _cleanup_free_ char *rel = NULL, *path = NULL;
+        _cleanup_free_ char *rel = NULL, *path = NULL, *uport = NULL, *mem = NULL;
         _cleanup_strv_free_ char **parts = NULL;
         int r;
 
@@ -285,6 +302,19 @@ static int memdev_serial(int sysfd, const char *sysfs_root, const char *decoder,
                 return r;
         if (r < 0)
                 return 0;
+
+        if (asprintf(&uport, "%s/../uport", path) < 0)
+                return -ENOMEM;
+        r = spm_readlink_basename_at(AT_FDCWD, uport, &mem);
+        if (r == -ENOMEM)
+                return r;
+        if (r >= 0 && is_numbered(mem, "mem")) {
+                _cleanup_free_ char *serial = NULL;
+
+                if (asprintf(&serial, "%s/serial", uport) < 0)
+                        return -ENOMEM;
+                return topology_read_string(AT_FDCWD, serial, t, ret);
+        }
 
         r = strv_split(path, "/", &parts);
         if (r < 0)
@@ -333,6 +363,7 @@ static int find_region_dax(int fd, char **ret) {
         return 0;
 }
 
+/* 1 when read, 0 when the region went away between readdir and open. */
 static int read_one_region(int sysfd, const char *sysfs_root, const char *name, spm_topology *t, spm_cxl_region *g) {
         _cleanup_free_ char *rel = NULL;
         _cleanup_strv_free_ char **entries = NULL;
@@ -391,7 +422,8 @@ static int read_one_region(int sysfd, const char *sysfs_root, const char *name, 
                                 return r;
                 }
 
-        return find_region_dax(fd, &g->dax_device);
+        r = find_region_dax(fd, &g->dax_device);
+        return r < 0 ? r : 1;
 }
 
 static int cmp_region(const void *a, const void *b) {
@@ -418,6 +450,11 @@ int topology_read_cxl(int sysfd, const char *sysfs_root, spm_topology *t) {
                 t->n_regions++;
                 if (r < 0)
                         return r;
+                if (r == 0) {
+                        /* Gone: only the name was filled in. Leave it out. */
+                        t->n_regions--;
+                        t->regions[t->n_regions].name = mfree(t->regions[t->n_regions].name);
+                }
         }
 
         qsort(t->regions, t->n_regions, sizeof(spm_cxl_region), cmp_region);

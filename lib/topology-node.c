@@ -24,25 +24,38 @@ static int read_list(int nodefd, const char *name, spm_topology *t, spm_nodemask
         return topology_optional(t, r);
 }
 
-/* "Node 0 MemTotal:       524288 kB" */
-static void parse_meminfo(const char *text, spm_node *n) {
+/* "Node 0 MemTotal:       524288 kB". The numbers go through spm_parse_u64:
+ * sscanf's %llu would take "-5" as a huge value and saturate on overflow.
+ * Returns -EINVAL if a MemTotal/MemFree line holds no valid number; the
+ * other value may still have been set. */
+static int parse_meminfo(const char *text, spm_node *n) {
         _cleanup_strv_free_ char **lines = NULL;
+        int r, ret = 0;
 
-        if (strv_split(text, "\n", &lines) < 0)
-                return;
+        r = strv_split(text, "\n", &lines);
+        if (r < 0)
+                return r;
 
         for (char **l = lines; *l; l++) {
-                unsigned long long v;
-                char key[32];
+                char key[32], num[32];
+                uint64_t *dst, v;
                 unsigned id;
 
-                if (sscanf(*l, "Node %u %31[^:]: %llu kB", &id, key, &v) != 3)
+                if (sscanf(*l, "Node %u %31[^:]: %31s kB", &id, key, num) != 3)
                         continue;
                 if (streq(key, "MemTotal"))
-                        n->mem_total_kb = v;
+                        dst = &n->mem_total_kb;
                 else if (streq(key, "MemFree"))
-                        n->mem_free_kb = v;
+                        dst = &n->mem_free_kb;
+                else
+                        continue;
+                if (spm_parse_u64(num, &v) < 0) {
+                        ret = -EINVAL;
+                        continue;
+                }
+                *dst = v;
         }
+        return ret;
 }
 
 static int parse_distance(const char *text, spm_node *n) {
@@ -90,8 +103,13 @@ static int read_one_node(int nodefd, const char *name, unsigned id, spm_topology
         r = topology_read_string(fd, "meminfo", t, &meminfo);
         if (r < 0)
                 return r;
-        if (meminfo)
-                parse_meminfo(meminfo, n);
+        if (meminfo) {
+                r = parse_meminfo(meminfo, n);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        t->n_unreadable++;
+        }
 
         r = topology_read_string(fd, "cpulist", t, &n->cpulist);
         if (r < 0)
@@ -111,10 +129,20 @@ static int read_one_node(int nodefd, const char *name, unsigned id, spm_topology
         r = dir_list_at(fd, ".", "memory", &blocks);
         if (r == -ENOMEM)
                 return r;
-        if (r >= 0)
-                for (char **b = blocks; *b; b++)
-                        if (spm_parse_u64(*b + strlen("memory"), &(uint64_t) { 0 }) >= 0)
-                                n->n_blocks++;
+        if (r >= 0) {
+                n->block_ids = calloc(strv_length(blocks) + 1, sizeof(unsigned));
+                if (!n->block_ids)
+                        return -ENOMEM;
+                /* dir_list_at sorts numerically, so the ids come out in
+                 * ascending order */
+                for (char **b = blocks; *b; b++) {
+                        const char *num = *b + strlen("memory");
+                        uint64_t bid;
+
+                        if (*num >= '0' && *num <= '9' && spm_parse_u64(num, &bid) >= 0 && bid <= UINT32_MAX)
+                                n->block_ids[n->n_blocks++] = (unsigned) bid;
+                }
+        }
         return 0;
 }
 

@@ -79,6 +79,7 @@ spm_topology *spm_topology_free(spm_topology *t) {
         for (size_t i = 0; i < t->n_nodes; i++) {
                 free(t->nodes[i].cpulist);
                 free(t->nodes[i].distance);
+                free(t->nodes[i].block_ids);
         }
         free(t->nodes);
 
@@ -170,6 +171,22 @@ int spm_topology_node_blocks(const spm_topology *t, unsigned node, size_t **ret)
         }
         *ret = l;
         return (int) n;
+}
+
+const char *spm_dax_device_observed_state(const spm_dax_device *d) {
+        if (d->hotplug_raw)
+                return d->hotplug_raw;
+        if (!d->driver)
+                return "unbound";
+        if (!streq(d->driver, "kmem"))
+                return "devdax";
+        if (d->n_blocks == 0)
+                return "no-blocks";
+        if (d->n_blocks_online == d->n_blocks)
+                return "online";
+        if (d->n_blocks_online == 0)
+                return "offline";
+        return "partial";
 }
 
 DEFINE_STRING_TABLE(spm_block_state, spm_block_state, _SPM_BLOCK_STATE_MAX,

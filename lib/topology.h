@@ -77,7 +77,8 @@ typedef struct spm_node {
          * order of the online mask (that is how the kernel prints it). */
         unsigned *distance;
         size_t n_distance;
-        /* memory blocks linked from nodeN/memoryM, count only */
+        /* memory blocks linked from nodeN/memoryM, ids in ascending order */
+        unsigned *block_ids;
         size_t n_blocks;
 } spm_node;
 
@@ -132,7 +133,9 @@ typedef struct spm_cxl_region {
         char *private_type;         /* private v3, NULL absent */
         char *driver;               /* "cxl_region", NULL unbound */
         char **targets;             /* endpoint decoder names, NULL-terminated */
-        char **memdev_serials;      /* serials of the memdevs behind targets */
+        char **memdev_serials;      /* serials of the memdevs behind targets, in
+                                     * target order; only those found, so it
+                                     * may be shorter than targets */
         char *dax_device;           /* "dax0.0" when the region has one */
 } spm_cxl_region;
 
@@ -147,7 +150,9 @@ typedef struct spm_memblock {
 } spm_memblock;
 
 typedef struct spm_topology {
-        /* node lists; the *_present flags say whether the file exists */
+        /* node lists; has_private_memory_present says whether that list
+         * exists and could be parsed (an unparseable list counts in
+         * n_unreadable, like every other attribute) */
         spm_nodemask possible, online, has_memory, has_normal_memory, has_cpu;
         spm_nodemask has_private_memory;
         bool has_private_memory_present;
@@ -192,6 +197,14 @@ const spm_memblock *spm_topology_find_block(const spm_topology *t, unsigned id);
 /* Blocks of a node, in id order, as indices into t->blocks. Returns the
  * count; *ret is malloc'ed (NULL when the count is 0). */
 int spm_topology_node_blocks(const spm_topology *t, unsigned node, size_t **ret);
+
+/*
+ * A one-word summary of what the kernel shows for a device, for logs and
+ * tables: the whole-device state when the kernel has one, else "unbound",
+ * "devdax" (bound to another driver), "no-blocks", "online", "offline" or
+ * "partial" from its memory blocks.
+ */
+const char *spm_dax_device_observed_state(const spm_dax_device *d);
 
 /* String tables. *_from_string() return -EINVAL (or the INVALID value) for
  * unknown words. */

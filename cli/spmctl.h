@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+/* Exit codes, as spmctl(8) documents them. */
+enum {
+        SPMCTL_EXIT_OK = 0,
+        SPMCTL_EXIT_FAILURE = 1,
+        SPMCTL_EXIT_USAGE = 2,
+};
+
+typedef struct spmctl_context {
+        bool json;
+        bool legend;                /* print table headers and footers */
+} spmctl_context;
+
+/* A verb gets argv with argv[0] = the verb name and returns the exit code. */
+typedef int (*spmctl_verb_fn)(int argc, char *argv[], spmctl_context *ctx);
+
+int verb_status(int argc, char *argv[], spmctl_context *ctx);
+int verb_nodes(int argc, char *argv[], spmctl_context *ctx);
+int verb_devices(int argc, char *argv[], spmctl_context *ctx);
+
+/* Print "spmctl: <message>" to stderr; returns SPMCTL_EXIT_FAILURE. */
+int spmctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* org.spmd.spm1.Manager at /org/spmd/spm1. */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "spmd-bus.h"
+#include "spmd-manager.h"
+
+static int append_mask(sd_bus_message *reply, const spm_nodemask *mask) {
+        int r = sd_bus_message_open_container(reply, 'a', "u");
+
+        SPM_NODEMASK_FOREACH(n, mask)
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "u", (uint32_t) n);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
+static int property_get_manager(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        manager *m = userdata;
+        const spm_features *f = &m->features;
+
+        if (streq(property, "Version"))
+                return sd_bus_message_append(reply, "s", PACKAGE_VERSION);
+        if (streq(property, "IsolationLevel"))
+                return sd_bus_message_append(reply, "s", spm_isolation_to_string(f->isolation));
+        if (streq(property, "KernelFeatures"))
+                return sd_bus_message_append(reply, "a{ss}", 6,
+                                             "marking", spm_marking_gen_to_string(f->marking),
+                                             "private_nodes", spm_private_gen_to_string(f->private_nodes),
+                                             "hotplug", spm_hotplug_gen_to_string(f->hotplug),
+                                             "sysram_view", spm_sysram_view_to_string(f->sysram_view),
+                                             "cgroup", spm_cgroup_version_to_string(f->cgroup),
+                                             "cpuset", f->cpuset ? "yes" : "no");
+        if (streq(property, "Settled"))
+                return sd_bus_message_append(reply, "b", m->ready && !m->dirty);
+        if (streq(property, "SysRAMNodes"))
+                return append_mask(reply, &m->classes.sysram);
+        if (streq(property, "SPMNodes"))
+                return append_mask(reply, &m->classes.spm);
+        if (streq(property, "PrivateNodes"))
+                return append_mask(reply, &m->classes.private_nodes);
+        if (streq(property, "ReconcileCount"))
+                return sd_bus_message_append(reply, "t", (uint64_t) m->stats.reconciles);
+        if (streq(property, "ResyncCount"))
+                return sd_bus_message_append(reply, "t", (uint64_t) m->stats.resyncs);
+        if (streq(property, "UeventCount"))
+                return sd_bus_message_append(reply, "t", (uint64_t) m->stats.uevents);
+        if (streq(property, "LastSnapshotUSec"))
+                return sd_bus_message_append(reply, "t", (uint64_t) m->stats.snapshot_usec);
+        return -ENOENT;
+}
+
+/* ListNodes() → a(usttuo): id, class, memory total and free (bytes),
+ * memory blocks, object path. */
+static int method_list_nodes(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        manager *m = userdata;
+        spm_nodemask all;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(usttuo)");
+        if (r < 0)
+                return r;
+
+        all = m->topo ? spm_nodemask_or(&m->topo->possible, &m->topo->online) : SPM_NODEMASK_EMPTY;
+        SPM_NODEMASK_FOREACH(id, &all) {
+                const spm_node *n = spm_topology_find_node(m->topo, (unsigned) id);
+                _cleanup_free_ char *path = spmd_bus_node_path((unsigned) id);
+
+                if (!path)
+                        return -ENOMEM;
+                r = sd_bus_message_append(reply, "(usttuo)", (uint32_t) id,
+                                          spm_node_class_to_string(spm_node_classes_get(&m->classes, (unsigned) id)),
+                                          n ? n->mem_total_kb * 1024 : UINT64_C(0),
+                                          n ? n->mem_free_kb * 1024 : UINT64_C(0),
+                                          n ? (uint32_t) n->n_blocks : 0, path);
+                if (r < 0)
+                        return r;
+        }
+
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* ListDevices() → a(sssisuuo): name, provider, driver, target node, state,
+ * memory blocks, blocks online, object path. */
+static int method_list_devices(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        manager *m = userdata;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(sssisuuo)");
+        if (r < 0)
+                return r;
+
+        for (size_t i = 0; m->topo && i < m->topo->n_dax; i++) {
+                const spm_dax_device *d = &m->topo->dax[i];
+                _cleanup_free_ char *path = spmd_bus_device_path(d->name);
+
+                if (!path)
+                        return -ENOMEM;
+                r = sd_bus_message_append(reply, "(sssisuuo)", d->name, spm_provider_to_string(d->provider),
+                                          strempty(d->driver), d->target_node, spm_dax_device_observed_state(d),
+                                          (uint32_t) d->n_blocks, (uint32_t) d->n_blocks_online, path);
+                if (r < 0)
+                        return r;
+        }
+
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+const sd_bus_vtable spmd_manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Version", "s", property_get_manager, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("IsolationLevel", "s", property_get_manager, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("KernelFeatures", "a{ss}", property_get_manager, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Settled", "b", property_get_manager, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("SysRAMNodes", "au", property_get_manager, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("SPMNodes", "au", property_get_manager, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PrivateNodes", "au", property_get_manager, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        /* counters change on every pass: read them, do not wait for signals */
+        SD_BUS_PROPERTY("ReconcileCount", "t", property_get_manager, 0, 0),
+        SD_BUS_PROPERTY("ResyncCount", "t", property_get_manager, 0, 0),
+        SD_BUS_PROPERTY("UeventCount", "t", property_get_manager, 0, 0),
+        SD_BUS_PROPERTY("LastSnapshotUSec", "t", property_get_manager, 0, 0),
+        SD_BUS_METHOD_WITH_ARGS("ListNodes",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a(usttuo)", nodes),
+                                method_list_nodes, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListDevices",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a(sssisuuo)", devices),
+                                method_list_devices, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_ARGS("DeviceAdded", SD_BUS_ARGS("s", name, "o", path), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("DeviceRemoved", SD_BUS_ARGS("s", name, "o", path), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("DeviceStateChanged", SD_BUS_ARGS("s", name, "s", state), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("NodeClassChanged", SD_BUS_ARGS("u", node, "s", class_), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("ReconcileFailed", SD_BUS_ARGS("i", errno_, "s", message), 0),
+        SD_BUS_VTABLE_END,
+};

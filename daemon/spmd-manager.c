@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+
+#include "log.h"
+#include "macro.h"
+#include "paths.h"
+#include "spmd-manager.h"
+#include "spmd-udev.h"
+
+static unsigned long long now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (unsigned long long) ts.tv_sec * 1000000ULL + (unsigned long long) ts.tv_nsec / 1000;
+}
+
+/* Log one line per observed change of a device, at info level with the
+ * device's journal fields. */
+static void log_device_changes(const spm_topology *old, const spm_topology *new) {
+        for (size_t i = 0; i < new->n_dax; i++) {
+                const spm_dax_device *d = &new->dax[i];
+                const spm_dax_device *o = old ? spm_topology_find_dax(old, d->name) : NULL;
+                const char *state = spm_dax_device_observed_state(d);
+                char dev[64], node[32];
+
+                if (o && streq(state, spm_dax_device_observed_state(o)) && streq_ptr(o->driver, d->driver) &&
+                    o->n_blocks_online == d->n_blocks_online)
+                        continue;
+
+                snprintf(dev, sizeof dev, "SPM_DEVICE=%s", d->name);
+                snprintf(node, sizeof node, "SPM_NODE=%d", d->target_node);
+                log_struct(LOG_INFO, dev, node, NULL,
+                           "Device '%s' %s: %s, driver %s, %zu/%zu blocks online, node %d",
+                           d->name, o ? "changed" : "found", state, strna(d->driver),
+                           d->n_blocks_online, d->n_blocks, d->target_node);
+        }
+
+        if (!old)
+                return;
+        for (size_t i = 0; i < old->n_dax; i++)
+                if (!spm_topology_find_dax(new, old->dax[i].name)) {
+                        char dev[64];
+
+                        snprintf(dev, sizeof dev, "SPM_DEVICE=%s", old->dax[i].name);
+                        log_struct(LOG_INFO, dev, NULL, "Device '%s' removed", old->dax[i].name);
+                }
+}
+
+static void emit_settled(manager *m) {
+        if (m->bus && m->ready)
+                (void) sd_bus_emit_properties_changed(m->bus, SPM_BUS_PATH, SPM_BUS_IFACE_MANAGER, "Settled", NULL);
+}
+
+int manager_reconcile(manager *m) {
+        spm_topology *t = NULL, *old;
+        spm_node_classes old_classes = m->classes;
+        spm_features old_features = m->features;
+        unsigned long long start = now_usec();
+        bool resync = m->resync;
+        int r;
+
+        m->dirty = false;
+        m->resync = false;
+
+        r = spm_topology_load(&t);
+        if (r < 0) {
+                /* Keep the last snapshot and retry on the next trigger. */
+                log_error_errno(r, "Failed to read the memory topology from '%s': %m",
+                                spm_path(SPM_PATH_SYSFS));
+                if (m->bus)
+                        (void) sd_bus_emit_signal(m->bus, SPM_BUS_PATH, SPM_BUS_IFACE_MANAGER, "ReconcileFailed",
+                                                  "is", -r, "Failed to read the memory topology");
+                return r;
+        }
+        m->stats.snapshot_usec = now_usec() - start;
+
+        r = spm_features_probe(t, &m->features);
+        if (r < 0)
+                log_warning_errno(r, "Failed to probe kernel features, keeping the previous result: %m");
+
+        if (t->n_unreadable > 0)
+                log_debug("%u attribute(s) could not be parsed in this snapshot", t->n_unreadable);
+
+        /* The root cgroup is optional evidence for node classes. */
+        m->root_present = spm_cpuset_read("", &m->root) >= 0;
+        spm_node_classes_compute(t, m->root_present ? &m->root : NULL, &m->classes);
+
+        log_device_changes(m->topo, t);
+
+        old = m->topo;
+        m->topo = t;
+        if (m->ready)
+                spmd_bus_emit_changes(m, old, &old_classes, &old_features);
+        spm_topology_free(old);
+        m->stats.reconciles++;
+        if (resync)
+                m->stats.resyncs++;
+
+        log_debug("Reconcile #%llu%s: %zu nodes, %zu dax devices, %zu blocks, snapshot %llu us",
+                  m->stats.reconciles, resync ? " (resync)" : "", t->n_nodes, t->n_dax, t->n_blocks,
+                  m->stats.snapshot_usec);
+        return 0;
+}
+
+static void notify_status(manager *m) {
+        size_t kmem = 0;
+
+        for (size_t i = 0; i < m->topo->n_dax; i++)
+                if (streq_ptr(m->topo->dax[i].driver, "kmem"))
+                        kmem++;
+
+        (void) sd_notifyf(false, "%sSTATUS=%zu dax device(s), %zu as memory; isolation %s",
+                          m->ready ? "" : "READY=1\n", m->topo->n_dax, kmem,
+                          spm_isolation_to_string(m->features.isolation));
+}
+
+static int on_reconcile(sd_event_source *s, void *userdata) {
+        manager *m = userdata;
+
+        if (manager_reconcile(m) >= 0) {
+                /* READY only after the first (coldplug) pass: units ordered
+                 * after spmd.service may rely on its outcome. */
+                notify_status(m);
+                m->ready = true;
+                emit_settled(m);
+        }
+
+        if (m->config.once)
+                return sd_event_exit(m->event, 0);
+        return 0;
+}
+
+void manager_mark_dirty(manager *m, bool resync, const char *why) {
+        int r;
+
+        if (resync)
+                m->resync = true;
+        if (m->dirty)
+                return;
+        m->dirty = true;
+
+        log_debug("Reconcile queued (%s)", why);
+        emit_settled(m);
+        r = sd_event_source_set_enabled(m->reconcile_source, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_error_errno(r, "Failed to queue a reconcile: %m");
+}
+
+static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        manager *m = userdata;
+
+        log_info("Received %s, exiting.", strsignal((int) si->ssi_signo));
+        (void) sd_notify(false, "STOPPING=1");
+        return sd_event_exit(m->event, 0);
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        manager *m = userdata;
+
+        (void) sd_notify(false, "RELOADING=1");
+        log_info("Reloading: full resync from the kernel.");
+        manager_mark_dirty(m, true, "reload");
+        (void) sd_notify(false, "READY=1");
+        return 0;
+}
+
+int manager_new(const manager_config *config, manager **ret) {
+        _cleanup_(manager_freep) manager *m = NULL;
+        int r;
+
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return log_error_errno(-ENOMEM, "Out of memory");
+        m->config = *config;
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the event loop: %m");
+
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                log_warning_errno(r, "Failed to enable the watchdog, ignoring: %m");
+
+        r = sd_event_add_defer(m->event, &m->reconcile_source, on_reconcile, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the reconcile source: %m");
+        (void) sd_event_source_set_description(m->reconcile_source, "reconcile");
+        /* Lower priority than every trigger: a burst is drained first, then
+         * reconciled once. */
+        (void) sd_event_source_set_priority(m->reconcile_source, SD_EVENT_PRIORITY_IDLE);
+        (void) sd_event_source_set_enabled(m->reconcile_source, SD_EVENT_OFF);
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+int manager_start(manager *m) {
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(-errno, "Failed to block signals: %m");
+
+        if ((r = sd_event_add_signal(m->event, &m->sigterm_source, SIGTERM, on_exit_signal, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, &m->sigint_source, SIGINT, on_exit_signal, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, &m->sighup_source, SIGHUP, on_sighup, m)) < 0)
+                return log_error_errno(r, "Failed to watch signals: %m");
+
+        /* Subscribe before the coldplug snapshot, so nothing that happens
+         * in between is missed. */
+        r = spmd_udev_new(m, m->config.udev_kernel_source, &m->udev);
+        if (r < 0)
+                return r;
+
+        r = spmd_bus_start(m, m->config.bus);
+        if (r < 0)
+                return r;
+
+        manager_mark_dirty(m, true, "coldplug");
+        return 0;
+}
+
+int manager_run(manager *m) {
+        int r;
+
+        r = sd_event_loop(m->event);
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m");
+        return r;
+}
+
+manager *manager_free(manager *m) {
+        if (!m)
+                return NULL;
+
+        sd_bus_flush_close_unref(m->bus);
+        spmd_udev_free(m->udev);
+        sd_event_source_disable_unref(m->reconcile_source);
+        sd_event_source_disable_unref(m->sigterm_source);
+        sd_event_source_disable_unref(m->sigint_source);
+        sd_event_source_disable_unref(m->sighup_source);
+        sd_event_unref(m->event);
+        spm_topology_free(m->topo);
+        free(m);
+        return NULL;
+}

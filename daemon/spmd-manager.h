@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The daemon's central object: the event loop, the triggers that mark the
+ * kernel state dirty, and the one idempotent reconcile that runs from the
+ * loop after each burst of triggers (design §3).
+ */
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "cpuset.h"
+#include "kernel-features.h"
+#include "node-class.h"
+#include "spmd-bus.h"
+#include "topology.h"
+
+typedef struct spmd_udev spmd_udev;
+
+typedef struct manager_stats {
+        unsigned long long uevents;      /* uevents received */
+        unsigned long long reconciles;   /* reconcile passes run */
+        unsigned long long resyncs;      /* passes caused by lost events */
+        unsigned long long snapshot_usec;/* time of the last snapshot */
+} manager_stats;
+
+typedef struct manager_config {
+        bool udev_kernel_source;         /* listen to raw kernel uevents */
+        bool once;                       /* exit after the first reconcile */
+        spmd_bus_type bus;               /* where to offer org.spmd.spm1 */
+} manager_config;
+
+typedef struct manager {
+        sd_event *event;
+        manager_config config;
+
+        spmd_udev *udev;
+        sd_event_source *reconcile_source;
+        sd_event_source *sigterm_source, *sigint_source, *sighup_source;
+
+        bool dirty;
+        bool resync;                     /* a full resync was requested */
+        bool ready;                      /* READY=1 sent */
+
+        sd_bus *bus;
+
+        spm_topology *topo;              /* last snapshot, NULL before the first */
+        spm_features features;
+        bool root_present;               /* root cgroup's cpuset files read */
+        spm_cpuset root;
+        spm_node_classes classes;
+
+        manager_stats stats;
+} manager;
+
+int manager_new(const manager_config *config, manager **ret);
+manager *manager_free(manager *m);
+static inline void manager_freep(manager **m) {
+        if (*m)
+                manager_free(*m);
+}
+
+/* Start the sources (udev monitor, signals) and queue the coldplug pass. */
+int manager_start(manager *m);
+
+/* Run the loop until SIGTERM/SIGINT (or after the first pass with once). */
+int manager_run(manager *m);
+
+/* Mark the kernel state dirty; the reconcile runs once the loop has drained
+ * the pending events. why is for the debug log. resync marks a full
+ * resync (lost events, daemon restart, any doubt). */
+void manager_mark_dirty(manager *m, bool resync, const char *why);
+
+/* One reconcile pass; exposed for tests. */
+int manager_reconcile(manager *m);

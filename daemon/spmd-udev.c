@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <libudev.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "macro.h"
+#include "spmd-manager.h"
+#include "spmd-udev.h"
+
+const char *const spmd_udev_subsystems[] = { "dax", "cxl", "memory", "node", NULL };
+
+struct spmd_udev {
+        manager *manager;
+        struct udev *udev;
+        struct udev_monitor *monitor;
+        sd_event_source *source;
+};
+
+/* Drain everything that is queued, so a burst of thousands of block events
+ * costs one wake-up and one reconcile. */
+static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        spmd_udev *u = userdata;
+        unsigned n = 0;
+
+        for (;;) {
+                struct udev_device *d;
+
+                errno = 0;
+                d = udev_monitor_receive_device(u->monitor);
+                if (!d) {
+                        if (errno == ENOBUFS) {
+                                log_warning("uevent receive buffer overflowed, events were lost; resyncing from sysfs");
+                                manager_mark_dirty(u->manager, true, "uevents lost");
+                                continue;
+                        }
+                        /* EAGAIN: drained. Anything else (a malformed
+                         * message libudev dropped) is no reason to stop. */
+                        if (errno != 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+                                log_debug_errno(-errno, "Ignoring uevent receive error: %m");
+                        break;
+                }
+
+                n++;
+                u->manager->stats.uevents++;
+                log_debug("uevent %s %s %s", strna(udev_device_get_action(d)),
+                          strna(udev_device_get_subsystem(d)), strna(udev_device_get_sysname(d)));
+                udev_device_unref(d);
+        }
+
+        if (n > 0)
+                manager_mark_dirty(u->manager, false, "uevent");
+        return 0;
+}
+
+int spmd_udev_new(manager *m, bool kernel_source, spmd_udev **ret) {
+        spmd_udev *u;
+        int r;
+
+        u = calloc(1, sizeof(*u));
+        if (!u)
+                return log_error_errno(-ENOMEM, "Out of memory");
+        u->manager = m;
+
+        u->udev = udev_new();
+        if (!u->udev) {
+                r = log_error_errno(errno > 0 ? -errno : -ENOMEM, "Failed to create udev context: %m");
+                goto fail;
+        }
+
+        u->monitor = udev_monitor_new_from_netlink(u->udev, kernel_source ? "kernel" : "udev");
+        if (!u->monitor) {
+                r = log_error_errno(errno > 0 ? -errno : -EIO, "Failed to create udev monitor: %m");
+                goto fail;
+        }
+
+        for (const char *const *s = spmd_udev_subsystems; *s; s++) {
+                r = udev_monitor_filter_add_match_subsystem_devtype(u->monitor, *s, NULL);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to add udev filter for '%s': %m", *s);
+                        goto fail;
+                }
+        }
+
+        r = udev_monitor_set_receive_buffer_size(u->monitor, SPMD_UDEV_RCVBUF);
+        if (r < 0)
+                log_warning_errno(r, "Failed to grow the uevent receive buffer, ignoring: %m");
+
+        r = udev_monitor_enable_receiving(u->monitor);
+        if (r < 0) {
+                log_error_errno(r, "Failed to start receiving uevents: %m");
+                goto fail;
+        }
+
+        r = sd_event_add_io(m->event, &u->source, udev_monitor_get_fd(u->monitor), EPOLLIN, on_monitor, u);
+        if (r < 0) {
+                log_error_errno(r, "Failed to watch the udev monitor: %m");
+                goto fail;
+        }
+        (void) sd_event_source_set_description(u->source, "udev-monitor");
+        /* Events first, reconcile after: see manager.c */
+        (void) sd_event_source_set_priority(u->source, SD_EVENT_PRIORITY_NORMAL);
+
+        *ret = u;
+        return 0;
+
+fail:
+        spmd_udev_free(u);
+        return r;
+}
+
+spmd_udev *spmd_udev_free(spmd_udev *u) {
+        if (!u)
+                return NULL;
+        sd_event_source_disable_unref(u->source);
+        udev_monitor_unref(u->monitor);
+        udev_unref(u->udev);
+        free(u);
+        return NULL;
+}

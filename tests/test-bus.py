@@ -1,0 +1,193 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The real spmd on a private D-Bus, against a copy of a fixture host.
+
+Starts a private dbus-daemon, runs spmd --bus=user on a writable copy of
+the spm-v2 fixture, and checks the org.spmd.spm1 objects, properties,
+methods and signals with busctl. Prints TAP.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+SRCDIR = os.environ.get("SPM_TEST_SRCDIR", os.path.dirname(os.path.abspath(__file__)))
+SPMD = os.environ["SPMD"]
+NAME = "org.spmd.spm1"
+PATH = "/org/spmd/spm1"
+MGR = "org.spmd.spm1.Manager"
+
+n = 0
+failed = 0
+
+
+def result(ok, name, diag=None):
+    global n, failed
+    n += 1
+    if not ok:
+        failed += 1
+        for line in str(diag).splitlines():
+            print("# " + line)
+    print(("ok" if ok else "not ok") + " %d - %s" % (n, name))
+    sys.stdout.flush()
+
+
+class Bus:
+    def __init__(self, tmp):
+        conf = os.path.join(tmp, "bus.conf")
+        with open(conf, "w") as f:
+            f.write("""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=%s</listen>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+""" % tmp)
+        self.proc = subprocess.Popen(["dbus-daemon", "--config-file=" + conf, "--nofork", "--print-address=1"],
+                                     stdout=subprocess.PIPE, text=True)
+        self.address = self.proc.stdout.readline().strip()
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def busctl(bus, *args):
+    p = subprocess.run(["busctl", "--address=" + bus.address, "--json=short"] + list(args),
+                       capture_output=True, text=True, timeout=30)
+    data = None
+    if p.returncode == 0 and p.stdout.strip():
+        try:
+            data = json.loads(p.stdout)
+        except ValueError:
+            data = p.stdout
+    return p.returncode, data, p.stderr
+
+
+def prop(bus, path, iface, name):
+    rc, data, err = busctl(bus, "get-property", NAME, path, iface, name)
+    return data["data"] if rc == 0 else ("ERROR", err)
+
+
+def wait_for(cond, timeout=10.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="spm-bus-test-")
+    host = os.path.join(tmp, "host")
+    shutil.copytree(os.path.join(SRCDIR, "fixtures", "spm-v2"), host, symlinks=True)
+    bus = Bus(tmp)
+    env = dict(os.environ, SPM_SYSFS_ROOT=os.path.join(host, "sys"), DBUS_SESSION_BUS_ADDRESS=bus.address)
+    env.pop("JOURNAL_STREAM", None)
+    log = open(os.path.join(tmp, "spmd.log"), "w")
+    spmd = subprocess.Popen([SPMD, "--bus=user", "--udev-source=kernel", "--log-target=console",
+                             "--log-level=debug"], env=env, stderr=log)
+    monitor = None
+    try:
+        up = wait_for(lambda: prop(bus, PATH, MGR, "Settled") is True)
+        result(up, "spmd takes the name and settles after coldplug",
+               open(os.path.join(tmp, "spmd.log")).read())
+        if not up:
+            return
+
+        result(prop(bus, PATH, MGR, "IsolationLevel") == "hard", "IsolationLevel is hard on SPM v2")
+        result(prop(bus, PATH, MGR, "SPMNodes") == [2], "SPMNodes", prop(bus, PATH, MGR, "SPMNodes"))
+        result(prop(bus, PATH, MGR, "SysRAMNodes") == [0, 1], "SysRAMNodes", prop(bus, PATH, MGR, "SysRAMNodes"))
+        feats = prop(bus, PATH, MGR, "KernelFeatures")
+        result(isinstance(feats, dict) and feats.get("marking") == "spm-v2" and feats.get("cgroup") == "v2",
+               "KernelFeatures", feats)
+        result(isinstance(prop(bus, PATH, MGR, "Version"), str), "Version")
+        result(prop(bus, PATH, MGR, "ReconcileCount") >= 1, "ReconcileCount counts the coldplug pass")
+
+        rc, data, err = busctl(bus, "call", NAME, PATH, MGR, "ListNodes")
+        nodes = data["data"][0] if rc == 0 else []
+        result(rc == 0 and [x[0] for x in nodes] == sorted(x[0] for x in nodes) and
+               any(x[0] == 2 and x[1] == "spm" and x[5] == "/org/spmd/spm1/node/2" for x in nodes),
+               "ListNodes returns every node with class and path", (rc, data, err))
+
+        rc, data, err = busctl(bus, "call", NAME, PATH, MGR, "ListDevices")
+        devs = data["data"][0] if rc == 0 else []
+        d0 = [x for x in devs if x[0] == "dax0.0"]
+        result(rc == 0 and d0 and d0[0][2] == "kmem" and d0[0][3] == 2 and d0[0][6] == 7 and
+               d0[0][7] == "/org/spmd/spm1/device/dax0_2e0", "ListDevices: dax0.0 on kmem, 7 blocks online",
+               (rc, data, err))
+
+        dpath = "/org/spmd/spm1/device/dax0_2e0"
+        result(prop(bus, dpath, "org.spmd.spm1.Device", "SPM") == "yes", "Device.SPM of dax0.0")
+        result(prop(bus, dpath, "org.spmd.spm1.Device", "Provider") == "pmem", "Device.Provider of dax0.0",
+               prop(bus, dpath, "org.spmd.spm1.Device", "Provider"))
+        result(prop(bus, "/org/spmd/spm1/node/2", "org.spmd.spm1.Node", "Class") == "spm", "Node 2 Class")
+        result(prop(bus, "/org/spmd/spm1/node/0", "org.spmd.spm1.Node", "HasCPU") is True, "Node 0 HasCPU")
+
+        rc, data, err = busctl(bus, "get-property", NAME, "/org/spmd/spm1/device/nope", "org.spmd.spm1.Device", "State")
+        result(rc != 0 and ("Unknown object" in err or "UnknownObject" in err),
+               "an unknown device path is an unknown object", (rc, err))
+        rc, data, err = busctl(bus, "get-property", NAME, "/org/spmd/spm1/node/02", "org.spmd.spm1.Node", "Id")
+        result(rc != 0, "a non-canonical node path is refused", (rc, data, err))
+
+        p = subprocess.run(["busctl", "--address=" + bus.address, "tree", "--list", NAME],
+                           capture_output=True, text=True)
+        result("/org/spmd/spm1/node/2" in p.stdout and "/org/spmd/spm1/device/dax2_2e0" in p.stdout,
+               "tree enumerates node and device objects", p.stdout + p.stderr)
+
+        # Take one of dax0.0's blocks offline in the host copy, ask for a
+        # resync, and expect the change on the bus.
+        monitor = subprocess.Popen(["busctl", "--address=" + bus.address, "monitor", "--json=short", NAME],
+                                   stdout=subprocess.PIPE, text=True)
+        time.sleep(0.3)
+        blk = os.path.join(host, "sys/devices/system/memory/memory41/state")
+        with open(blk, "w") as f:
+            f.write("offline\n")
+        before = prop(bus, PATH, MGR, "ReconcileCount")
+        spmd.send_signal(signal.SIGHUP)
+        changed = wait_for(lambda: prop(bus, dpath, "org.spmd.spm1.Device", "MemoryBlocksOnline") == 6)
+        result(changed and prop(bus, dpath, "org.spmd.spm1.Device", "State") == "partial",
+               "a resync after SIGHUP shows the offlined block", prop(bus, dpath, "org.spmd.spm1.Device", "State"))
+        result(prop(bus, PATH, MGR, "ResyncCount") >= 2 and prop(bus, PATH, MGR, "ReconcileCount") > before,
+               "the reload counted as a resync")
+        time.sleep(0.3)
+        monitor.terminate()
+        out, _ = monitor.communicate(timeout=10)
+        msgs = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+        members = [m.get("member") for m in msgs]
+        state_sig = [m for m in msgs if m.get("member") == "DeviceStateChanged"]
+        result(state_sig and state_sig[0]["payload"]["data"] == ["dax0.0", "partial"],
+               "DeviceStateChanged signal names the device and its new state", members)
+        props = [m for m in msgs if m.get("member") == "PropertiesChanged" and m.get("path") == dpath]
+        result(props and "MemoryBlocksOnline" in props[0]["payload"]["data"][1],
+               "PropertiesChanged on the device carries MemoryBlocksOnline", props)
+
+        spmd.send_signal(signal.SIGTERM)
+        rc = spmd.wait(timeout=10)
+        result(rc == 0, "SIGTERM stops spmd cleanly", rc)
+    finally:
+        if monitor and monitor.poll() is None:
+            monitor.kill()
+        if spmd.poll() is None:
+            spmd.kill()
+            spmd.wait()
+        bus.stop()
+        log.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
+    print("1..%d" % n)
+    sys.exit(1 if failed else 0)
