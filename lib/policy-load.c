@@ -100,7 +100,8 @@ int spm_policy_list_files(char *const *dirs, char ***ret) {
         for (size_t i = 0; dirs[i] && r >= 0; i++)
                 r = scan_dir(dirs[i], &entries, &n);
         if (r >= 0) {
-                qsort(entries, n, sizeof *entries, entry_cmp);
+                if (n > 1)
+                        qsort(entries, n, sizeof *entries, entry_cmp);
                 for (size_t i = 0; i < n && r >= 0; i++)
                         if (entries[i].path)
                                 r = strv_extend(&files, entries[i].path);
