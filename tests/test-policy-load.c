@@ -156,12 +156,39 @@ static void test_explicit_paths(void) {
         }
 }
 
+/* The shipped examples are valid policies, without warnings. */
+static void test_examples(void) {
+        static const char *const names[] = {
+                "accelerator-memory.conf", "compressed-memory.conf", "kubernetes.conf", "slow-tier.conf",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                _cleanup_(spm_policy_freep) spm_policy *p = NULL;
+                _cleanup_free_ char *path = NULL;
+                spm_diags d = {};
+
+                CHECK(asprintf(&path, "%s/../conf/%s", tap_srcdir(), names[i]) > 0);
+                {
+                        char *paths[] = { path, NULL };
+                        CHECK_INT(spm_policy_load(paths, &p, &d), 0);
+                }
+                for (size_t k = 0; k < d.n; k++) {
+                        _cleanup_free_ char *s = NULL;
+                        if (spm_diag_format(&d.items[k], &s) >= 0)
+                                printf("# %s\n", s);
+                }
+                CHECK_INT(d.n, 0);
+                spm_diags_clear(&d);
+        }
+}
+
 int main(void) {
         setup();
         TEST(test_search_path);
         TEST(test_load);
         TEST(test_errors_reject);
         TEST(test_explicit_paths);
+        TEST(test_examples);
         free(etc);
         free(run);
         free(lib);
