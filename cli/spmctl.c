@@ -3,6 +3,7 @@
 /* spmctl: query and change SPM memory classification, grants and policy. */
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@ static const verb verbs[] = {
         { "status",  0, 0, verb_status,  "status",  "Show kernel features and a summary of SPM memory" },
         { "nodes",   0, 0, verb_nodes,   "nodes",   "List NUMA nodes and their class" },
         { "devices", 0, 0, verb_devices, "devices", "List dax devices and their memory" },
+        { "policy",  1, INT_MAX, verb_policy, "policy check [PATH...]", "Validate policy files (default: the installed ones)" },
+        { "plan",    0, INT_MAX, verb_plan,   "plan [PATH...]", "Show what the policy would change on this host" },
 };
 
 int spmctl_error(const char *fmt, ...) {

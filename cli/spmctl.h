@@ -8,6 +8,7 @@ enum {
         SPMCTL_EXIT_OK = 0,
         SPMCTL_EXIT_FAILURE = 1,
         SPMCTL_EXIT_USAGE = 2,
+        SPMCTL_EXIT_CHANGES = 2,    /* plan: changes pending */
 };
 
 typedef struct spmctl_context {
@@ -21,6 +22,14 @@ typedef int (*spmctl_verb_fn)(int argc, char *argv[], spmctl_context *ctx);
 int verb_status(int argc, char *argv[], spmctl_context *ctx);
 int verb_nodes(int argc, char *argv[], spmctl_context *ctx);
 int verb_devices(int argc, char *argv[], spmctl_context *ctx);
+int verb_policy(int argc, char *argv[], spmctl_context *ctx);
+int verb_plan(int argc, char *argv[], spmctl_context *ctx);
+
+/* Policy helpers shared by "policy check" and "plan" (spmctl-policy.c). */
+struct spm_policy;
+struct spm_diags;
+int spmctl_load_policy(char **paths, struct spm_policy **ret, struct spm_diags *d);
+void spmctl_print_diags(const struct spm_diags *d);
 
 /* Print "spmctl: <message>" to stderr; returns SPMCTL_EXIT_FAILURE. */
 int spmctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -22,6 +22,7 @@ typedef enum spm_action_type {
         SPM_ACTION_MARK_REGION,     /* CXL region spm_node / protected_memory = value, before it binds */
         SPM_ACTION_REGION_BIND,     /* bind the CXL region to cxl_region */
         SPM_ACTION_SET_MEMMAP,      /* dax device memmap_on_memory = value */
+        SPM_ACTION_AUTO_ONLINE,     /* memory/auto_online_blocks = value (global) */
         SPM_ACTION_DRIVER_BIND,     /* <driver>/new_id then <driver>/bind; attribute = driver */
         SPM_ACTION_DEVICE_STATE,    /* whole-device attribute ("state" or "hotplug") = value */
         SPM_ACTION_ONLINE_BLOCK,    /* memoryN/state = value */

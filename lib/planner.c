@@ -28,6 +28,7 @@ typedef struct ctx {
         spm_nodemask sysram_added;  /* nodes this plan brings online as System RAM */
         spm_nodemask sysram_nodes;  /* System RAM nodes once the plan has run */
         spm_nodemask root_final;    /* root effective once the plan has run */
+        spm_online_type auto_online;/* auto_online_blocks, after this plan's change to it */
 } ctx;
 
 /* ---- rule choice ---- */
@@ -200,7 +201,7 @@ static int online_device(ctx *c, const spm_dax_device *d, spm_online_type want, 
                 /* The attribute appears with the kmem binding, and what
                  * kmem does with the blocks follows auto_online_blocks:
                  * predict the state the device will be in. */
-                spm_online_type ao = c->topo->auto_online;
+                spm_online_type ao = c->auto_online;
                 bool v2 = c->feat->hotplug == SPM_HOTPLUG_V2;
                 spm_dax_state after;
                 const char *attr = c->feat->hotplug == SPM_HOTPLUG_V7 ? "state" : "hotplug";
@@ -262,6 +263,20 @@ static int bring_up(ctx *c, const spm_dax_device *d, const char *attr, int flag,
                                  NULL, rule, "memmap_on_memory can only change while kmem is not bound");
                 if (r < 0)
                         return r;
+        }
+        /* Without a whole-device attribute, blocks that the kernel onlines
+         * by itself with the wrong type cannot be redone; take the global
+         * setting over first (AutoOnline=takeover). */
+        if (c->pol->auto_online == SPM_AUTO_ONLINE_TAKEOVER &&
+            !IN_SET(c->auto_online, SPM_ONLINE_OFFLINE, SPM_ONLINE_INVALID) &&
+            c->auto_online != online && online != SPM_ONLINE_ONLINE &&
+            !(IN_SET(c->feat->hotplug, SPM_HOTPLUG_V7, SPM_HOTPLUG_V4, SPM_HOTPLUG_V2_OR_V4) ||
+              (c->feat->hotplug == SPM_HOTPLUG_V2 && online != SPM_ONLINE_KERNEL))) {
+                r = spm_plan_add(c->devices, SPM_ACTION_AUTO_ONLINE, "memory", "auto_online_blocks", "offline", NULL, rule,
+                                 "keep the kernel from onlining the device's blocks with its own type (AutoOnline=takeover)");
+                if (r < 0)
+                        return r;
+                c->auto_online = SPM_ONLINE_OFFLINE;
         }
         r = spm_plan_add(c->devices, SPM_ACTION_DRIVER_BIND, d->name, "kmem", NULL, NULL, rule,
                          "hot-add the memory (new_id, bind)");
@@ -675,6 +690,7 @@ int spm_plan_build(const spm_policy *pol, const spm_topology *topo, const spm_fe
         c.plan = plan;
         c.devices = devices;
 
+        c.auto_online = topo->auto_online;
         compute_latches(&c);
         for (size_t i = 0; i < topo->n_dax && r >= 0; i++)
                 r = plan_device(&c, &topo->dax[i]);

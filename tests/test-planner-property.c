@@ -230,6 +230,9 @@ static bool apply(model *m, const spm_action *a) {
                 return false;
         case SPM_ACTION_VERIFY_SYSRAM:
                 return true;
+        case SPM_ACTION_AUTO_ONLINE:
+                m->t->auto_online = spm_online_type_from_string(a->value);
+                return m->t->auto_online == SPM_ONLINE_OFFLINE;
         default:
                 printf("# unexpected action %s\n", spm_action_type_to_string(a->type));
                 return false;

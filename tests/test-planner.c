@@ -170,6 +170,23 @@ static void test_stock_soft(void) {
                    "unbind dax0.0 device_dax\n"
                    "bind dax0.0 kmem\n"
                    "online-blocks dax0.0 state=online_movable\n");
+
+        /* the kernel would online the blocks itself as "online" (ZONE_NORMAL):
+         * take the global setting over, or step aside and say why */
+        t->auto_online = SPM_ONLINE_ONLINE;
+        CHECK_PLAN(pol, t, &f, NULL,
+                   "unbind dax0.0 device_dax\n"
+                   "auto-online memory auto_online_blocks=offline\n"
+                   "bind dax0.0 kmem\n"
+                   "online-blocks dax0.0 state=online_movable\n");
+        {
+                _cleanup_(spm_policy_freep) spm_policy *aside = tp_policy("[Daemon]\nAutoOnline=stepaside\n" ACCEL_POLICY);
+                CHECK_PLAN(aside, t, &f, NULL,
+                           "unbind dax0.0 device_dax\n"
+                           "bind dax0.0 kmem\n"
+                           "! dax0.0: auto_online_blocks=online will online it when kmem binds, but the policy wants "
+                           "online_movable and this kernel has no whole-device attribute to redo it\n");
+        }
 }
 
 static void test_spm_v1_hotplug_v2(void) {
