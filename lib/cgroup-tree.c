@@ -180,5 +180,19 @@ int spm_cgroup_tree_load_from(const char *root, spm_cgroup_tree **ret) {
 }
 
 int spm_cgroup_tree_load(spm_cgroup_tree **ret) {
-        return spm_cgroup_tree_load_from(spm_path(SPM_PATH_CGROUPFS), ret);
+        const char *root = spm_path(SPM_PATH_CGROUPFS);
+        _cleanup_free_ char *v1 = NULL, *probe = NULL;
+
+        /* cgroup v1: the cpuset hierarchy has its own mount below the
+         * root, and that is the tree whose masks matter */
+        if (asprintf(&probe, "%s/cgroup.controllers", root) < 0 ||
+            asprintf(&v1, "%s/cpuset", root) < 0)
+                return -ENOMEM;
+        if (access(probe, F_OK) < 0 && access(v1, F_OK) == 0) {
+                int r = spm_cgroup_tree_load_from(v1, ret);
+                if (r >= 0)
+                        (*ret)->v1 = true;
+                return r;
+        }
+        return spm_cgroup_tree_load_from(root, ret);
 }

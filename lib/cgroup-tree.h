@@ -30,8 +30,11 @@ typedef struct spm_cgroup_tree {
         spm_cgroup *cgroups;
         size_t n;
         bool systemd;               /* init.scope exists below the root */
+        bool v1;                    /* the cgroup v1 cpuset hierarchy */
 } spm_cgroup_tree;
 
+/* From spm_path(SPM_PATH_CGROUPFS); on cgroup v1 from its cpuset
+ * hierarchy (paths are then relative to that mount). */
 int spm_cgroup_tree_load(spm_cgroup_tree **ret);
 int spm_cgroup_tree_load_from(const char *root, spm_cgroup_tree **ret);
 
