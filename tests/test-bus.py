@@ -16,25 +16,17 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from taplib import Tap  # noqa: E402
+
 SRCDIR = os.environ.get("SPM_TEST_SRCDIR", os.path.dirname(os.path.abspath(__file__)))
 SPMD = os.environ["SPMD"]
 NAME = "org.spmd.spm1"
 PATH = "/org/spmd/spm1"
 MGR = "org.spmd.spm1.Manager"
 
-n = 0
-failed = 0
-
-
-def result(ok, name, diag=None):
-    global n, failed
-    n += 1
-    if not ok:
-        failed += 1
-        for line in str(diag).splitlines():
-            print("# " + line)
-    print(("ok" if ok else "not ok") + " %d - %s" % (n, name))
-    sys.stdout.flush()
+TAP = Tap()
+result = TAP.result
 
 
 class Bus:
@@ -189,5 +181,4 @@ def main():
 
 if __name__ == "__main__":
     main()
-    print("1..%d" % n)
-    sys.exit(1 if failed else 0)
+    sys.exit(TAP.done())
