@@ -12,6 +12,7 @@
 #include "macro.h"
 #include "paths.h"
 #include "spmd-manager.h"
+#include "spmd-polkit.h"
 #include "spmd-udev.h"
 
 static unsigned long long now_usec(void) {
@@ -244,6 +245,7 @@ manager *manager_free(manager *m) {
         if (!m)
                 return NULL;
 
+        spmd_polkit_free(m->polkit);
         sd_bus_flush_close_unref(m->bus);
         spmd_udev_free(m->udev);
         sd_event_source_disable_unref(m->reconcile_source);
