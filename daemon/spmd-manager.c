@@ -37,7 +37,7 @@ static void log_device_changes(const spm_topology *old, const spm_topology *new)
 
                 snprintf(dev, sizeof dev, "SPM_DEVICE=%s", d->name);
                 snprintf(node, sizeof node, "SPM_NODE=%d", d->target_node);
-                log_struct(LOG_INFO, dev, node, NULL,
+                log_struct(LOG_INFO, LOG_FIELDS(dev, node),
                            "Device '%s' %s: %s, driver %s, %zu/%zu blocks online, node %d",
                            d->name, o ? "changed" : "found", state, strna(d->driver),
                            d->n_blocks_online, d->n_blocks, d->target_node);
@@ -50,7 +50,7 @@ static void log_device_changes(const spm_topology *old, const spm_topology *new)
                         char dev[64];
 
                         snprintf(dev, sizeof dev, "SPM_DEVICE=%s", old->dax[i].name);
-                        log_struct(LOG_INFO, dev, NULL, "Device '%s' removed", old->dax[i].name);
+                        log_struct(LOG_INFO, LOG_FIELDS(dev), "Device '%s' removed", old->dax[i].name);
                 }
 }
 
