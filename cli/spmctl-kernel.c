@@ -342,7 +342,14 @@ int verb_status(int argc, char *argv[], spmctl_context *ctx) {
         return r;
 }
 
-int verb_nodes(int argc, char *argv[], spmctl_context *ctx) {
+typedef enum listing {
+        LISTING_NODES,
+        LISTING_DEVICES,
+} listing;
+
+/* "nodes" and "devices": one listing of the kernel view, as a table or
+ * JSON. */
+static int show_listing(listing what, spmctl_context *ctx) {
         kernel_view v;
         int r = 0;
 
@@ -355,11 +362,17 @@ int verb_nodes(int argc, char *argv[], spmctl_context *ctx) {
                 json_begin(&w, stdout);
                 json_object_open(&w);
                 json_header(&w);
-                json_nodes(&w, &v);
+                if (what == LISTING_NODES)
+                        json_nodes(&w, &v);
+                else {
+                        json_devices(&w, v.topo);
+                        json_regions(&w, v.topo);
+                }
                 json_object_close(&w);
                 json_end(&w);
         } else {
-                r = print_nodes_table(&v, ctx->legend);
+                r = what == LISTING_NODES ? print_nodes_table(&v, ctx->legend)
+                                          : print_devices_table(v.topo, ctx->legend);
                 if (r == 0 && ctx->legend)
                         printf("\n(%s)\n", KERNEL_VIEW_SOURCE_NOTE);
         }
@@ -367,28 +380,10 @@ int verb_nodes(int argc, char *argv[], spmctl_context *ctx) {
         return r;
 }
 
+int verb_nodes(int argc, char *argv[], spmctl_context *ctx) {
+        return show_listing(LISTING_NODES, ctx);
+}
+
 int verb_devices(int argc, char *argv[], spmctl_context *ctx) {
-        kernel_view v;
-        int r = 0;
-
-        if (kernel_view_load(&v) < 0)
-                return SPMCTL_EXIT_FAILURE;
-
-        if (ctx->json) {
-                json_writer w;
-
-                json_begin(&w, stdout);
-                json_object_open(&w);
-                json_header(&w);
-                json_devices(&w, v.topo);
-                json_regions(&w, v.topo);
-                json_object_close(&w);
-                json_end(&w);
-        } else {
-                r = print_devices_table(v.topo, ctx->legend);
-                if (r == 0 && ctx->legend)
-                        printf("\n(%s)\n", KERNEL_VIEW_SOURCE_NOTE);
-        }
-        kernel_view_done(&v);
-        return r;
+        return show_listing(LISTING_DEVICES, ctx);
 }

@@ -133,22 +133,3 @@ int log_full(int level, int error, const char *const *fields, const char *fmt, .
         va_end(ap);
         return r;
 }
-
-/* log_struct_impl(level, error, "K=v", ..., NULL, fmt, ...) */
-int log_struct_impl(int level, int error, ...) {
-        const char *fields[MAX_FIELDS + 1];
-        const char *fmt, *f;
-        size_t n = 0;
-        va_list ap;
-        int r;
-
-        va_start(ap, error);
-        while ((f = va_arg(ap, const char *)))
-                if (n < MAX_FIELDS)
-                        fields[n++] = f;
-        fields[n] = NULL;
-        fmt = va_arg(ap, const char *);
-        r = log_fullv(level, error, fields, fmt, ap);
-        va_end(ap);
-        return r;
-}

@@ -11,7 +11,7 @@
  *
  * Per-object fields ride along as extra "KEY=value" strings:
  *
- *         log_struct(LOG_INFO, "SPM_DEVICE=dax0.0", "SPM_NODE=2", NULL,
+ *         log_struct(LOG_INFO, LOG_FIELDS("SPM_DEVICE=dax0.0", "SPM_NODE=2"),
  *                    "Device '%s' is online", "dax0.0");
  */
 
@@ -52,10 +52,10 @@ int log_full(int level, int error, const char *const *fields, const char *fmt, .
 #define log_warning_errno(e, ...) log_full(LOG_WARNING, (e), NULL, __VA_ARGS__)
 #define log_error_errno(e, ...)   log_full(LOG_ERR, (e), NULL, __VA_ARGS__)
 
-/* Structured: log_struct(level, "KEY=v", ..., NULL, fmt, ...) */
-#define log_struct(level, ...) log_struct_errno(level, 0, __VA_ARGS__)
-#define log_struct_errno(level, e, ...) log_struct_impl(level, e, __VA_ARGS__)
-int log_struct_impl(int level, int error, ...);
+/* Structured: log_struct(level, LOG_FIELDS("KEY=v", ...), fmt, ...) */
+#define LOG_FIELDS(...) ((const char *const[]) { __VA_ARGS__, NULL })
+#define log_struct(level, fields, ...) log_full((level), 0, (fields), __VA_ARGS__)
+#define log_struct_errno(level, e, fields, ...) log_full((level), (e), (fields), __VA_ARGS__)
 
 /* Message IDs for the key actions (journalctl MESSAGE_ID=...). */
 #define SPM_MESSAGE_DEVICE_ONLINE   "MESSAGE_ID=5b0e0cb3a8a54f3f9d3a1c7b8e2f6a01"

@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "macro.h"
 #include "spmd-bus.h"
 #include "spmd-manager.h"
+#include "spmd-polkit.h"
 
 static int append_mask(sd_bus_message *reply, const spm_nodemask *mask) {
         int r = sd_bus_message_open_container(reply, 'a', "u");
@@ -65,6 +67,10 @@ static int method_list_nodes(sd_bus_message *msg, void *userdata, sd_bus_error *
         spm_nodemask all;
         int r;
 
+        r = spmd_authorize(m, msg, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
                 return r;
@@ -101,6 +107,10 @@ static int method_list_devices(sd_bus_message *msg, void *userdata, sd_bus_error
         manager *m = userdata;
         int r;
 
+        r = spmd_authorize(m, msg, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
                 return r;
@@ -127,6 +137,22 @@ static int method_list_devices(sd_bus_message *msg, void *userdata, sd_bus_error
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* Reload(): re-read the policy and resync everything from the kernel. The
+ * call returns once the pass is queued; Settled turns true when it is
+ * done. */
+static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        manager *m = userdata;
+        int r;
+
+        r = spmd_authorize(m, msg, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+
+        log_info("Reload requested over D-Bus by '%s'.", strna(sd_bus_message_get_sender(msg)));
+        manager_mark_dirty(m, true, "Reload() call");
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
 const sd_bus_vtable spmd_manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", property_get_manager, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -149,6 +175,10 @@ const sd_bus_vtable spmd_manager_vtable[] = {
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("a(sssisuuo)", devices),
                                 method_list_devices, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Reload",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_NO_RESULT,
+                                method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("DeviceAdded", SD_BUS_ARGS("s", name, "o", path), 0),
         SD_BUS_SIGNAL_WITH_ARGS("DeviceRemoved", SD_BUS_ARGS("s", name, "o", path), 0),
         SD_BUS_SIGNAL_WITH_ARGS("DeviceStateChanged", SD_BUS_ARGS("s", name, "s", state), 0),

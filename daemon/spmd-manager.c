@@ -12,6 +12,7 @@
 #include "macro.h"
 #include "paths.h"
 #include "spmd-manager.h"
+#include "spmd-polkit.h"
 #include "spmd-udev.h"
 
 static unsigned long long now_usec(void) {
@@ -36,7 +37,7 @@ static void log_device_changes(const spm_topology *old, const spm_topology *new)
 
                 snprintf(dev, sizeof dev, "SPM_DEVICE=%s", d->name);
                 snprintf(node, sizeof node, "SPM_NODE=%d", d->target_node);
-                log_struct(LOG_INFO, dev, node, NULL,
+                log_struct(LOG_INFO, LOG_FIELDS(dev, node),
                            "Device '%s' %s: %s, driver %s, %zu/%zu blocks online, node %d",
                            d->name, o ? "changed" : "found", state, strna(d->driver),
                            d->n_blocks_online, d->n_blocks, d->target_node);
@@ -49,7 +50,7 @@ static void log_device_changes(const spm_topology *old, const spm_topology *new)
                         char dev[64];
 
                         snprintf(dev, sizeof dev, "SPM_DEVICE=%s", old->dax[i].name);
-                        log_struct(LOG_INFO, dev, NULL, "Device '%s' removed", old->dax[i].name);
+                        log_struct(LOG_INFO, LOG_FIELDS(dev), "Device '%s' removed", old->dax[i].name);
                 }
 }
 
@@ -244,6 +245,7 @@ manager *manager_free(manager *m) {
         if (!m)
                 return NULL;
 
+        spmd_polkit_free(m->polkit);
         sd_bus_flush_close_unref(m->bus);
         spmd_udev_free(m->udev);
         sd_event_source_disable_unref(m->reconcile_source);

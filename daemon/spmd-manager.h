@@ -18,6 +18,7 @@
 #include "topology.h"
 
 typedef struct spmd_udev spmd_udev;
+typedef struct spmd_polkit spmd_polkit;
 
 typedef struct manager_stats {
         unsigned long long uevents;      /* uevents received */
@@ -45,6 +46,7 @@ typedef struct manager {
         bool ready;                      /* READY=1 sent */
 
         sd_bus *bus;
+        spmd_polkit *polkit;             /* pending authorization queries */
 
         spm_topology *topo;              /* last snapshot, NULL before the first */
         spm_features features;

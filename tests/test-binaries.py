@@ -10,6 +10,9 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from taplib import Tap  # noqa: E402
+
 SRCDIR = os.environ.get("SPM_TEST_SRCDIR", os.path.dirname(os.path.abspath(__file__)))
 SPMCTL = os.environ["SPMCTL"]
 SPMD = os.environ["SPMD"]
@@ -25,20 +28,8 @@ DEVICE_KEYS = ["name", "provider", "cxl_region", "driver", "target_node", "numa_
                "memory_blocks", "memory_blocks_online"]
 REGION_KEYS = ["name", "uuid", "mode", "size", "spm_node", "driver", "dax_device", "memdev_serials"]
 
-n = 0
-failed = 0
-
-
-def result(ok, name, diag=None):
-    global n, failed
-    n += 1
-    if not ok:
-        failed += 1
-        if diag:
-            for line in str(diag).splitlines():
-                print("# " + line)
-    print(("ok" if ok else "not ok") + " %d - %s" % (n, name))
-    sys.stdout.flush()
+TAP = Tap()
+result = TAP.result
 
 
 def run(argv, sysfs=None, env_extra=None):
@@ -172,8 +163,7 @@ def main():
     check_spm_v2_meaning()
     check_failures()
     check_spmd()
-    print("1..%d" % n)
-    return 1 if failed else 0
+    return TAP.done()
 
 
 if __name__ == "__main__":

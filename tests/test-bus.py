@@ -16,25 +16,17 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from taplib import Tap  # noqa: E402
+
 SRCDIR = os.environ.get("SPM_TEST_SRCDIR", os.path.dirname(os.path.abspath(__file__)))
 SPMD = os.environ["SPMD"]
 NAME = "org.spmd.spm1"
 PATH = "/org/spmd/spm1"
 MGR = "org.spmd.spm1.Manager"
 
-n = 0
-failed = 0
-
-
-def result(ok, name, diag=None):
-    global n, failed
-    n += 1
-    if not ok:
-        failed += 1
-        for line in str(diag).splitlines():
-            print("# " + line)
-    print(("ok" if ok else "not ok") + " %d - %s" % (n, name))
-    sys.stdout.flush()
+TAP = Tap()
+result = TAP.result
 
 
 class Bus:
@@ -47,6 +39,7 @@ class Bus:
   <type>session</type>
   <listen>unix:dir=%s</listen>
   <policy context="default">
+    <allow user="*"/>
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>
@@ -88,8 +81,56 @@ def wait_for(cond, timeout=10.0):
     return cond()
 
 
+def call_as_nobody(bus, method):
+    """Call a Manager method as an unprivileged user (uid 65534). dbus-send,
+    not busctl: busctl replaces the text of AccessDenied errors with its own,
+    and the text is what these tests check."""
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        "dbus-send", "--bus=" + bus.address, "--print-reply", "--dest=" + NAME, PATH,
+                        MGR + "." + method],
+                       capture_output=True, text=True, timeout=30)
+    return p.returncode, p.stdout, p.stderr
+
+
+def check_authorization(bus, env):
+    count = prop(bus, PATH, MGR, "ReconcileCount")
+    rc, data, err = busctl(bus, "call", NAME, PATH, MGR, "Reload")
+    result(rc == 0 and wait_for(lambda: prop(bus, PATH, MGR, "ReconcileCount") > count),
+           "root may Reload without polkit, and it resyncs", (rc, err))
+
+    rc, out, err = call_as_nobody(bus, "ListDevices")
+    result(rc == 0 and "dax0.0" in out, "read-only methods are open to unprivileged callers", (rc, out, err))
+
+    rc, out, err = call_as_nobody(bus, "Reload")
+    result(rc != 0 and "polkit is not available" in err, "without polkit an unprivileged Reload is refused",
+           (rc, out, err))
+
+    # a mock polkitd on the same bus: denies until told otherwise
+    mock_env = dict(env, DBUS_SESSION_BUS_ADDRESS=bus.address)
+    polkit = subprocess.Popen(["/usr/bin/python3", "-m", "dbusmock", "--session", "--template", "polkitd"],
+                              env=mock_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        up = wait_for(lambda: busctl(bus, "status", "org.freedesktop.PolicyKit1")[0] == 0)
+        result(up, "mock polkitd is on the bus")
+        count = prop(bus, PATH, MGR, "ReconcileCount")
+        rc, out, err = call_as_nobody(bus, "Reload")
+        time.sleep(0.3)
+        result(rc != 0 and "Not authorized" in err and prop(bus, PATH, MGR, "ReconcileCount") == count,
+               "polkit says no: refused, nothing done", (rc, out, err))
+
+        busctl(bus, "call", "org.freedesktop.PolicyKit1", "/org/freedesktop/PolicyKit1/Authority",
+               "org.freedesktop.DBus.Mock", "SetAllowed", "as", "1", "org.spmd.spm1.reload")
+        rc, out, err = call_as_nobody(bus, "Reload")
+        result(rc == 0 and wait_for(lambda: prop(bus, PATH, MGR, "ReconcileCount") > count),
+               "polkit says yes: the call goes through after the asynchronous check", (rc, out, err))
+    finally:
+        polkit.terminate()
+        polkit.wait(timeout=10)
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="spm-bus-test-")
+    os.chmod(tmp, 0o755)  # the unprivileged caller must reach the socket
     host = os.path.join(tmp, "host")
     shutil.copytree(os.path.join(SRCDIR, "fixtures", "spm-v2"), host, symlinks=True)
     bus = Bus(tmp)
@@ -173,6 +214,8 @@ def main():
         result(props and "MemoryBlocksOnline" in props[0]["payload"]["data"][1],
                "PropertiesChanged on the device carries MemoryBlocksOnline", props)
 
+        check_authorization(bus, env)
+
         spmd.send_signal(signal.SIGTERM)
         rc = spmd.wait(timeout=10)
         result(rc == 0, "SIGTERM stops spmd cleanly", rc)
@@ -184,10 +227,11 @@ def main():
             spmd.wait()
         bus.stop()
         log.close()
+        if os.environ.get("SPM_TEST_SHOW_LOG"):
+            print(open(os.path.join(tmp, "spmd.log")).read(), file=sys.stderr)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
     main()
-    print("1..%d" % n)
-    sys.exit(1 if failed else 0)
+    sys.exit(TAP.done())
