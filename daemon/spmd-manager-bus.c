@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
@@ -48,6 +49,12 @@ static int property_get_manager(sd_bus *bus, const char *path, const char *inter
                 return append_mask(reply, &m->classes.spm);
         if (streq(property, "PrivateNodes"))
                 return append_mask(reply, &m->classes.private_nodes);
+        if (streq(property, "PolicyState"))
+                return sd_bus_message_append(reply, "s", spmd_policy_state_to_string(m->policy_state));
+        if (streq(property, "PolicyError"))
+                return sd_bus_message_append(reply, "s", strempty(m->policy_error));
+        if (streq(property, "PendingActions"))
+                return sd_bus_message_append(reply, "u", m->plan ? (uint32_t) m->plan->n_actions : 0);
         if (streq(property, "ReconcileCount"))
                 return sd_bus_message_append(reply, "t", (uint64_t) m->stats.reconciles);
         if (streq(property, "ResyncCount"))
@@ -149,8 +156,40 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                 return r < 0 ? r : 1;
 
         log_info("Reload requested over D-Bus by '%s'.", strna(sd_bus_message_get_sender(msg)));
+        r = spmd_policy_reload(m);
         manager_mark_dirty(m, true, "Reload() call");
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, "org.spmd.spm1.Error.InvalidPolicy", "%s",
+                                         strna(m->policy_error));
+        if (r < 0)
+                return r;
         return sd_bus_reply_method_return(msg, NULL);
+}
+
+/* Plan() → s: the current plan as JSON (the schema of `spmctl plan
+ * --json`): what the last pass found to do, and what it cannot do. */
+static int method_plan(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *json = NULL;
+        manager *m = userdata;
+        size_t size = 0;
+        FILE *f;
+        int r;
+
+        r = spmd_authorize(m, msg, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+        if (!m->plan)
+                return sd_bus_error_set(error, "org.spmd.spm1.Error.NotReady", "No reconcile pass has run yet.");
+
+        f = open_memstream(&json, &size);
+        if (!f)
+                return -ENOMEM;
+        r = spm_plan_format_json(m->plan, f);
+        if (fclose(f) != 0 && r >= 0)
+                r = -ENOMEM;
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(msg, "s", json);
 }
 
 const sd_bus_vtable spmd_manager_vtable[] = {
@@ -163,6 +202,9 @@ const sd_bus_vtable spmd_manager_vtable[] = {
         SD_BUS_PROPERTY("SPMNodes", "au", property_get_manager, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("PrivateNodes", "au", property_get_manager, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         /* counters change on every pass: read them, do not wait for signals */
+        SD_BUS_PROPERTY("PolicyState", "s", property_get_manager, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PolicyError", "s", property_get_manager, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PendingActions", "u", property_get_manager, 0, 0),
         SD_BUS_PROPERTY("ReconcileCount", "t", property_get_manager, 0, 0),
         SD_BUS_PROPERTY("ResyncCount", "t", property_get_manager, 0, 0),
         SD_BUS_PROPERTY("UeventCount", "t", property_get_manager, 0, 0),
@@ -175,6 +217,10 @@ const sd_bus_vtable spmd_manager_vtable[] = {
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("a(sssisuuo)", devices),
                                 method_list_devices, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Plan",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("s", json),
+                                method_plan, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Reload",
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_NO_RESULT,
@@ -183,6 +229,8 @@ const sd_bus_vtable spmd_manager_vtable[] = {
         SD_BUS_SIGNAL_WITH_ARGS("DeviceRemoved", SD_BUS_ARGS("s", name, "o", path), 0),
         SD_BUS_SIGNAL_WITH_ARGS("DeviceStateChanged", SD_BUS_ARGS("s", name, "s", state), 0),
         SD_BUS_SIGNAL_WITH_ARGS("NodeClassChanged", SD_BUS_ARGS("u", node, "s", class_), 0),
+        SD_BUS_SIGNAL("PolicyApplied", "", 0),
+        SD_BUS_SIGNAL_WITH_ARGS("PolicyReloadFailed", SD_BUS_ARGS("s", error), 0),
         SD_BUS_SIGNAL_WITH_ARGS("ReconcileFailed", SD_BUS_ARGS("i", errno_, "s", message), 0),
         SD_BUS_VTABLE_END,
 };

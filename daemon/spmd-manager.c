@@ -13,6 +13,8 @@
 #include "paths.h"
 #include "spmd-manager.h"
 #include "spmd-polkit.h"
+#include "cgroup-tree.h"
+#include "planner.h"
 #include "spmd-udev.h"
 
 static unsigned long long now_usec(void) {
@@ -52,6 +54,49 @@ static void log_device_changes(const spm_topology *old, const spm_topology *new)
                         snprintf(dev, sizeof dev, "SPM_DEVICE=%s", old->dax[i].name);
                         log_struct(LOG_INFO, LOG_FIELDS(dev), "Device '%s' removed", old->dax[i].name);
                 }
+}
+
+/* Plan against the new snapshot. The plan is what `spmctl plan` shows and
+ * what the executors apply. */
+static int plan_pass(manager *m, const spm_topology *t) {
+        _cleanup_(spm_cgroup_tree_freep) spm_cgroup_tree *cg = NULL;
+        _cleanup_(spm_plan_freep) spm_plan *plan = NULL;
+        spm_policy *empty = NULL;
+        int r;
+
+        r = spm_cgroup_tree_load(&cg);
+        if (r < 0) {
+                /* No cgroupfs (or not readable): plan the devices alone. */
+                log_debug_errno(r, "Failed to read the cgroup tree, planning devices only: %m");
+                cg = NULL;
+        }
+
+        if (!m->policy) {
+                /* Without a policy nothing is managed; an empty policy
+                 * plans exactly that. */
+                empty = spm_policy_new();
+                if (!empty)
+                        return -ENOMEM;
+                r = spm_policy_finish(empty, NULL);
+                if (r < 0) {
+                        spm_policy_free(empty);
+                        return r;
+                }
+        }
+
+        r = spm_plan_build(m->policy ?: empty, t, &m->features, cg, &plan);
+        spm_policy_free(empty);
+        if (r < 0)
+                return r;
+
+        log_debug("Plan: %zu action(s), %zu blocked.", plan->n_actions, plan->n_blocked);
+        for (size_t i = 0; i < plan->n_blocked; i++)
+                log_debug("Cannot do for '%s': %s (%s)", plan->blocked[i].object, plan->blocked[i].reason,
+                          strna(plan->blocked[i].rule));
+
+        spm_plan_free(m->plan);
+        m->plan = TAKE_PTR(plan);
+        return 0;
 }
 
 static void emit_settled(manager *m) {
@@ -94,6 +139,10 @@ int manager_reconcile(manager *m) {
         spm_node_classes_compute(t, m->root_present ? &m->root : NULL, &m->classes);
 
         log_device_changes(m->topo, t);
+
+        r = plan_pass(m, t);
+        if (r < 0)
+                log_warning_errno(r, "Failed to plan, keeping the previous plan: %m");
 
         old = m->topo;
         m->topo = t;
@@ -166,7 +215,8 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         manager *m = userdata;
 
         (void) sd_notify(false, "RELOADING=1");
-        log_info("Reloading: full resync from the kernel.");
+        log_info("Reloading the policy and resyncing from the kernel.");
+        (void) spmd_policy_reload(m);
         manager_mark_dirty(m, true, "reload");
         (void) sd_notify(false, "READY=1");
         return 0;
@@ -228,6 +278,10 @@ int manager_start(manager *m) {
         if (r < 0)
                 return r;
 
+        /* A policy with errors at start leaves spmd observing only; it is
+         * not a reason to fail the boot. */
+        (void) spmd_policy_reload(m);
+
         manager_mark_dirty(m, true, "coldplug");
         return 0;
 }
@@ -254,6 +308,9 @@ manager *manager_free(manager *m) {
         sd_event_source_disable_unref(m->sighup_source);
         sd_event_unref(m->event);
         spm_topology_free(m->topo);
+        spm_policy_free(m->policy);
+        spm_plan_free(m->plan);
+        free(m->policy_error);
         free(m);
         return NULL;
 }

@@ -14,7 +14,10 @@
 #include "cpuset.h"
 #include "kernel-features.h"
 #include "node-class.h"
+#include "plan.h"
+#include "policy.h"
 #include "spmd-bus.h"
+#include "spmd-policy.h"
 #include "topology.h"
 
 typedef struct spmd_udev spmd_udev;
@@ -53,6 +56,11 @@ typedef struct manager {
         bool root_present;               /* root cgroup's cpuset files read */
         spm_cpuset root;
         spm_node_classes classes;
+
+        spm_policy *policy;              /* last good policy, NULL: none */
+        spmd_policy_state policy_state;
+        char *policy_error;              /* first error of the last rejected load */
+        spm_plan *plan;                  /* what the last pass found to do */
 
         manager_stats stats;
 } manager;

@@ -81,6 +81,36 @@ def wait_for(cond, timeout=10.0):
     return cond()
 
 
+def plan(bus):
+    rc, data, err = busctl(bus, "call", NAME, PATH, MGR, "Plan")
+    return json.loads(data["data"][0]) if rc == 0 else None
+
+
+def check_policy(bus, etc):
+    result(prop(bus, PATH, MGR, "PolicyState") == "loaded" and prop(bus, PATH, MGR, "PolicyError") == "",
+           "the policy in the search path is loaded", prop(bus, PATH, MGR, "PolicyState"))
+    p = plan(bus)
+    result(p is not None and p["changes"] == len(p["actions"]) == prop(bus, PATH, MGR, "PendingActions") and
+           any(a["action"] == "cgroup-mems" for a in p["actions"]),
+           "Plan() returns the pending plan as JSON", p)
+
+    bad = os.path.join(etc, "60-bad.conf")
+    with open(bad, "w") as f:
+        f.write("[Pool fast]\nOnline=sideways\n")
+    rc, data, err = busctl(bus, "call", NAME, PATH, MGR, "Reload")
+    result(rc != 0 and "60-bad.conf:2:" in err, "Reload with a broken file fails naming file:line", (rc, err))
+    result(prop(bus, PATH, MGR, "PolicyState") == "rejected" and "60-bad.conf:2:" in prop(bus, PATH, MGR, "PolicyError"),
+           "PolicyState/PolicyError say why", (prop(bus, PATH, MGR, "PolicyState"), prop(bus, PATH, MGR, "PolicyError")))
+    wait_for(lambda: prop(bus, PATH, MGR, "Settled") is True)
+    p2 = plan(bus)
+    result(p2 is not None and p2["changes"] == p["changes"], "the last good policy stays in force", p2)
+
+    os.unlink(bad)
+    rc, data, err = busctl(bus, "call", NAME, PATH, MGR, "Reload")
+    result(rc == 0 and prop(bus, PATH, MGR, "PolicyState") == "loaded" and prop(bus, PATH, MGR, "PolicyError") == "",
+           "fixing the file and reloading takes it", (rc, err))
+
+
 def call_as_nobody(bus, method):
     """Call a Manager method as an unprivileged user (uid 65534). dbus-send,
     not busctl: busctl replaces the text of AccessDenied errors with its own,
@@ -134,7 +164,15 @@ def main():
     host = os.path.join(tmp, "host")
     shutil.copytree(os.path.join(SRCDIR, "fixtures", "spm-v2"), host, symlinks=True)
     bus = Bus(tmp)
-    env = dict(os.environ, SPM_SYSFS_ROOT=os.path.join(host, "sys"), DBUS_SESSION_BUS_ADDRESS=bus.address)
+    # Private policy directories: never the host's /etc/spm.d.
+    policy_dirs = {k: os.path.join(tmp, d) for k, d in
+                   (("SPM_POLICY_ETC_DIR", "etc"), ("SPM_POLICY_RUN_DIR", "run"), ("SPM_POLICY_LIB_DIR", "lib"))}
+    for d in policy_dirs.values():
+        os.mkdir(d)
+    shutil.copy(os.path.join(SRCDIR, "..", "conf", "accelerator-memory.conf"),
+                os.path.join(policy_dirs["SPM_POLICY_ETC_DIR"], "50-accel.conf"))
+    env = dict(os.environ, SPM_SYSFS_ROOT=os.path.join(host, "sys"), DBUS_SESSION_BUS_ADDRESS=bus.address,
+               **policy_dirs)
     env.pop("JOURNAL_STREAM", None)
     log = open(os.path.join(tmp, "spmd.log"), "w")
     spmd = subprocess.Popen([SPMD, "--bus=user", "--udev-source=kernel", "--log-target=console",
@@ -214,6 +252,7 @@ def main():
         result(props and "MemoryBlocksOnline" in props[0]["payload"]["data"][1],
                "PropertiesChanged on the device carries MemoryBlocksOnline", props)
 
+        check_policy(bus, policy_dirs["SPM_POLICY_ETC_DIR"])
         check_authorization(bus, env)
 
         spmd.send_signal(signal.SIGTERM)
