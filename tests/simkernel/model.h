@@ -189,6 +189,9 @@ void sk_config_default(sk_config *c);
 
 sk_model *sk_model_new(const sk_config *cfg);
 sk_model *sk_model_free(sk_model *m);
+static inline void sk_model_freep_(sk_model **m) {
+        sk_model_free(*m);
+}
 
 /* Boot-time hardware. */
 int sk_model_add_node(sk_model *m, unsigned id, const char *cpulist, uint64_t boot_memory);
