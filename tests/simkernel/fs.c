@@ -68,11 +68,15 @@ static int add(sk_fs *fs, sk_etype type, mode_t mode, sk_attr attr, long a, long
  * as sysfs does: "../../../devices/...". */
 static int link_(sk_fs *fs, const char *from, const char *to) {
         char target[1024] = "";
-        size_t k = 0;
+        size_t k = 0, common = 0;
 
-        for (const char *s = strchr(from, '/'); s; s = strchr(s + 1, '/'))
+        /* like kernfs: climb to the deepest common directory, then down */
+        for (size_t i = 0; from[i] && from[i] == to[i]; i++)
+                if (from[i] == '/')
+                        common = i + 1;
+        for (const char *s = strchr(from + common, '/'); s; s = strchr(s + 1, '/'))
                 k += (size_t) snprintf(target + k, sizeof target - k, "../");
-        snprintf(target + k, sizeof target - k, "%s", to);
+        snprintf(target + k, sizeof target - k, "%s", to + common);
         return add(fs, SK_E_LINK, 0777, A_NONE, 0, 0, target, "%s", from);
 }
 

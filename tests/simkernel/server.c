@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -482,7 +483,7 @@ static int control_listen(const char *path) {
 
 static void help(void) {
         printf("spm-simkernel --mount DIR [--scenario FILE] [--control SOCKET]\n"
-               "              [--uevent-dir UMOCKDEV_DIR] [--uevent-log FILE] [--debug]\n");
+               "              [--uevent-dir UMOCKDEV_DIR] [--uevent-log FILE] [--die-with-parent] [--debug]\n");
 }
 
 int main(int argc, char *argv[]) {
@@ -493,6 +494,7 @@ int main(int argc, char *argv[]) {
                 { "uevent-dir", required_argument, NULL, 'u' },
                 { "uevent-log", required_argument, NULL, 'l' },
                 { "debug",      no_argument,       NULL, 'd' },
+                { "die-with-parent", no_argument,  NULL, 'P' },
                 { "help",       no_argument,       NULL, 'h' },
                 {}
         };
@@ -503,7 +505,7 @@ int main(int argc, char *argv[]) {
         pthread_t th;
         int c, r, lfd = -1;
 
-        while ((c = getopt_long(argc, argv, "m:s:c:u:l:dh", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "m:s:c:u:l:dPh", options, NULL)) >= 0)
                 switch (c) {
                 case 'm': mnt = optarg; break;
                 case 's': scenario = optarg; break;
@@ -511,6 +513,12 @@ int main(int argc, char *argv[]) {
                 case 'u': udir = optarg; break;
                 case 'l': ulog = optarg; break;
                 case 'd': debug = true; break;
+                case 'P':
+                        /* a test that dies still gets its mount removed:
+                         * SIGTERM ends the loop, which unmounts */
+                        if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() == 1)
+                                return 1;
+                        break;
                 case 'h': help(); return 0;
                 default: return 2;
                 }
