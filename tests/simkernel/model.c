@@ -1058,13 +1058,17 @@ static int region_probe(sk_model *m, size_t ri) {
         sk_dax_spec spec;
         int di;
 
+        _cleanup_free_ char *dp = NULL;
+
         if (g->bound)
                 return -EBUSY;
+        dp = sk_region_devpath(m, ri);
+        if (!dp)
+                return -ENOMEM;
         g->bound = true;
-        emit(m, "bind", "cxl", slash(sk_region_devpath(m, ri)), "DEVTYPE=cxl_region", "DRIVER=cxl_region", NULL);
-        emit(m, "add", "cxl", xasprintf("/%s/dax_region%u", sk_region_devpath(m, ri) ?: "", g->id),
-             "DEVTYPE=cxl_dax_region", NULL);
-        emit(m, "bind", "cxl", xasprintf("/%s/dax_region%u", sk_region_devpath(m, ri) ?: "", g->id),
+        emit(m, "bind", "cxl", xasprintf("/%s", dp), "DEVTYPE=cxl_region", "DRIVER=cxl_region", NULL);
+        emit(m, "add", "cxl", xasprintf("/%s/dax_region%u", dp, g->id), "DEVTYPE=cxl_dax_region", NULL);
+        emit(m, "bind", "cxl", xasprintf("/%s/dax_region%u", dp, g->id),
              "DEVTYPE=cxl_dax_region", "DRIVER=cxl_dax_region", NULL);
 
         /* spm_node is copied when the dax region probes */
