@@ -219,6 +219,7 @@ static int build_dax(sk_fs *fs, const sk_model *m) {
                     (r = FILE_(0400, A_DAX_RESOURCE, x, 0, "%s/resource", dp)) < 0 ||
                     (r = FILE_(0644, A_DAX_ALIGN, x, 0, "%s/align", dp)) < 0 ||
                     (r = FILE_(0444, A_DAX_MODALIAS, x, 0, "%s/modalias", dp)) < 0 ||
+                    (r = FILE_(0444, A_DAX_DEV, x, 0, "%s/dev", dp)) < 0 ||
                     (r = FILE_(0444, A_MAP_START, x, 0, "%s/mapping0/start", dp)) < 0 ||
                     (r = FILE_(0444, A_MAP_END, x, 0, "%s/mapping0/end", dp)) < 0 ||
                     (r = FILE_(0444, A_MAP_OFFSET, x, 0, "%s/mapping0/page_offset", dp)) < 0 ||
@@ -228,6 +229,9 @@ static int build_dax(sk_fs *fs, const sk_model *m) {
                     (r = FILE_(0444, A_DREG_AVAIL, x, 0, "%s/dax_region/available_size", rd)) < 0)
                         return r;
                 /* the kernel hides target_node when it is negative */
+                snprintf(from, sizeof from, "dev/char/251:%ld", x);
+                if ((r = link_(fs, from, dp)) < 0)
+                        return r;
                 if (d->target_node >= 0 && (r = FILE_(0444, A_DAX_TARGET, x, 0, "%s/target_node", dp)) < 0)
                         return r;
                 if (m->cfg.memmap != SK_MEMMAP_ABSENT &&
@@ -572,6 +576,7 @@ int sk_fs_read(sk_model *m, const sk_entry *e, char **ret, size_t *ret_len) {
         case A_DAX_ALIGN: s = fmt("%llu\n", (unsigned long long) m->dax[a].align); break;
         case A_DAX_MEMMAP: s = fmt("%d\n", m->dax[a].memmap_on_memory); break;
         case A_DAX_MODALIAS: s = strdup("dax:t0*\n"); break;
+        case A_DAX_DEV: s = fmt("251:%ld\n", a); break;
         case A_DAX_SPM: s = fmt("%d\n", m->dax[a].spm_node); break;
         case A_DAX_DEVSTATE: s = fmt("%s\n", sk_dax_devstate_string(m, (size_t) a)); break;
         case A_MAP_START: s = fmt("0x%llx\n", (unsigned long long) m->dax[a].start); break;

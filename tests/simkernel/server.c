@@ -14,6 +14,7 @@
 #define FUSE_USE_VERSION 35
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fuse.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +32,7 @@
 #include "fs.h"
 #include "macro.h"
 #include "scenario.h"
+#include "strutil.h"
 #include "uevent-send.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -39,6 +42,53 @@ static sk_faults faults;
 static sk_sender *sender;
 static struct fuse *fuse_handle;
 static unsigned long long n_dropped;
+static const char *testbed;
+static char **devnodes;             /* dax char devices made in <testbed>/dev */
+
+/* umockdev shows <testbed>/dev/NAME as a character device whose number is
+ * the target of the symlink <testbed>/dev/.node/NAME ("major:minor");
+ * libdaxctl stats /dev/daxX.Y, so keep one per present dax device. */
+static void sync_devnodes(void) {
+        char path[4096], num[32];
+
+        if (!testbed)
+                return;
+        for (char **i = devnodes; i && *i; i++)
+                if (sk_model_find_dax(model, *i) < 0) {
+                        snprintf(path, sizeof path, "%s/dev/%s", testbed, *i);
+                        (void) unlink(path);
+                        snprintf(path, sizeof path, "%s/dev/.node/%s", testbed, *i);
+                        (void) unlink(path);
+                        free(*i);
+                        memmove(i, i + 1, (strv_length(i + 1) + 1) * sizeof(char *));
+                        i--;
+                }
+        for (size_t d = 0; d < model->n_dax; d++) {
+                const char *name = model->dax[d].name;
+                size_t n = strv_length(devnodes);
+                char **p;
+                int fd;
+
+                if (!model->dax[d].present || strv_contains(devnodes, name))
+                        continue;
+                snprintf(path, sizeof path, "%s/dev/.node", testbed);
+                (void) mkdir(path, 0755);
+                snprintf(path, sizeof path, "%s/dev/%s", testbed, name);
+                fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+                if (fd >= 0)
+                        close(fd);
+                snprintf(path, sizeof path, "%s/dev/.node/%s", testbed, name);
+                snprintf(num, sizeof num, "251:%zu", d);
+                (void) unlink(path);
+                (void) symlink(num, path);
+                p = realloc(devnodes, (n + 2) * sizeof(char *));
+                if (!p)
+                        return;
+                devnodes = p;
+                p[n] = strdup(name);
+                p[n + 1] = NULL;
+        }
+}
 
 /* With the lock held: bring the path table up to date, pass queued events
  * to the sender (after the drop fault). */
@@ -46,9 +96,11 @@ static void sync_locked(void) {
         sk_uevent *e;
         size_t n;
 
-        if (tree.generation != model->generation || tree.n == 0)
+        if (tree.generation != model->generation || tree.n == 0) {
                 if (sk_fs_build(&tree, model) < 0)
                         fprintf(stderr, "spm-simkernel: out of memory rebuilding the tree\n");
+                sync_devnodes();
+        }
 
         e = sk_model_take_events(model, &n);
         for (size_t i = 0; i < n; i++) {
@@ -532,9 +584,16 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "spm-simkernel: scenario %s: %s\n", scenario ?: "(default)", err ?: strerror(-r));
                 return 1;
         }
+        testbed = udir;
+        if (testbed) {
+                char p[4096];
+                snprintf(p, sizeof p, "%s/dev", testbed);
+                (void) mkdir(p, 0755);
+        }
         r = sk_fs_build(&tree, model);
         if (r < 0)
                 return 1;
+        sync_devnodes();
 
         r = sk_sender_new(udir, ulog, &sender);
         if (r < 0) {
@@ -588,6 +647,7 @@ int main(int argc, char *argv[]) {
         sk_fs_clear(&tree);
         model = sk_model_free(model);
         sk_faults_done(&faults);
+        strv_free(devnodes);
         pthread_mutex_unlock(&lock);
         return r < 0 ? 1 : 0;
 }

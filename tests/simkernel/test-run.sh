@@ -66,6 +66,31 @@ echo "$out" | sed 's/^/# /'
         [ "$(echo "$out" | tail -1)" = "$(echo "$out" | grep 'bind dax dax2.0 kmem')" ]
 ok $? "hot-add over the control socket reaches a libudev monitor in kernel order"
 
+# libdaxctl (kernel-abi §11): list, then online/offline the blocks of a
+# kmem device; never reconfigure-device, which would load a module into
+# the host kernel
+if command -v daxctl >/dev/null; then
+        out=$("$run" --scenario "$scenarios/spm-v2-hotplug-v7.ini" -- bash -c '
+                daxctl list -D | grep -c "\"mode\":\"system-ram\"" || exit 1
+                daxctl online-memory dax1.0 2>&1 || exit 2
+                cat /sys/devices/system/memory/memory40/valid_zones /sys/devices/system/node/has_memory
+                cat /sys/bus/dax/devices/dax1.0/state
+                daxctl offline-memory dax1.0 2>&1 || exit 3
+                cat /sys/devices/system/node/has_memory')
+        rc=$?
+        echo "$out" | sed 's/^/# /'
+        [ $rc = 0 ] && [ "$out" = "1
+onlined memory for 1 device
+Movable
+0-1,3
+offline
+offlined memory for 1 device
+0-1" ]
+        ok $? "libdaxctl lists, onlines (movable) and offlines a kmem device"
+else
+        n=$((n + 1)); echo "ok $n - libdaxctl # SKIP daxctl not installed"
+fi
+
 # spm-simctl errno as exit status
 "$run" -- bash -c 'spm-simctl rmdir nosuch >/dev/null; [ $? = 2 ]'
 ok $? "spm-simctl exits with the errno (ENOENT)"
