@@ -216,6 +216,8 @@ int sk_store_cpuset_mems(sk_model *m, size_t cg, const char *buf, size_t len) {
                 return -ENOMEM;
         if (cg == 0)
                 return -EACCES;
+        if (!sk_cgroup_has_cpuset(m, cg))
+                return -ENOENT; /* no such file without the controller */
 
         /* strstrip() */
         b = s;
