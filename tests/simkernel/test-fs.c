@@ -19,6 +19,8 @@
 #include "harness.h"
 #include "macro.h"
 #include "tap.h"
+#include "kernel-features.h"
+#include "paths.h"
 #include "topology.h"
 
 static sk_sim *sim;
@@ -589,6 +591,68 @@ static void test_udev(void) {
         stop();
 }
 
+/* lib/kernel-features on each shipped scenario: the generation the
+ * scenario declares is the one spmd detects. */
+static void test_feature_probe(void) {
+        static const struct {
+                const char *file;
+                spm_marking_gen marking;
+                spm_private_gen private_nodes;
+                spm_hotplug_gen hotplug;
+                spm_sysram_view sysram;
+        } cases[] = {
+                { "stock-6.12.ini",        SPM_MARKING_NONE,   SPM_PRIVATE_NONE, SPM_HOTPLUG_UNKNOWN,  SPM_SYSRAM_VIEW_NONE },
+                { "spm-v2-hotplug-v7.ini", SPM_MARKING_SPM_V2, SPM_PRIVATE_NONE, SPM_HOTPLUG_V7,       SPM_SYSRAM_VIEW_MEMS_SYSRAM },
+                { "hotplug-v2.ini",        SPM_MARKING_NONE,   SPM_PRIVATE_NONE, SPM_HOTPLUG_V2_OR_V4, SPM_SYSRAM_VIEW_NONE },
+                { "hotplug-v4.ini",        SPM_MARKING_NONE,   SPM_PRIVATE_NONE, SPM_HOTPLUG_V4,       SPM_SYSRAM_VIEW_NONE },
+                { "private-v3.ini",        _SPM_MARKING_GEN_MAX, SPM_PRIVATE_V3, SPM_HOTPLUG_NONE,     SPM_SYSRAM_VIEW_MEMS_SYSRAM },
+                { "private-v4.ini",        _SPM_MARKING_GEN_MAX, SPM_PRIVATE_V4, SPM_HOTPLUG_NONE,     SPM_SYSRAM_VIEW_NONE },
+                { "cxl-spm-v2.ini",        SPM_MARKING_SPM_V2, SPM_PRIVATE_NONE, SPM_HOTPLUG_V7,       SPM_SYSRAM_VIEW_MEMS_SYSRAM },
+        };
+        const char *dir = getenv("SPM_SIMKERNEL_SCENARIOS");
+
+        if (!dir) {
+                tap_fail_at(__FILE__, __LINE__, "SPM_SIMKERNEL_SCENARIOS not set");
+                return;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_(spm_topology_freep) spm_topology *t = NULL;
+                _cleanup_free_ char *path = NULL, *text = NULL;
+                spm_features f;
+                size_t len = 0;
+                FILE *fp;
+
+                if (asprintf(&path, "%s/%s", dir, cases[i].file) < 0 || !(fp = fopen(path, "re")))
+                        continue;
+                (void) getdelim(&text, &len, 0, fp);
+                fclose(fp);
+                if (!start(text))
+                        return;
+                setenv("SPM_SYSFS_ROOT", sim->sys, 1);
+                setenv("SPM_CGROUP_ROOT", sim->cgroup, 1);
+                spm_paths_reset();
+                CHECK_INT(spm_topology_load(&t), 0);
+                CHECK_INT(spm_features_probe(t, &f), 0);
+                printf("# %s: marking=%s private=%s hotplug=%s sysram=%s cgroup=%s cpuset=%d isolation=%s\n",
+                       cases[i].file, spm_marking_gen_to_string(f.marking),
+                       spm_private_gen_to_string(f.private_nodes), spm_hotplug_gen_to_string(f.hotplug),
+                       spm_sysram_view_to_string(f.sysram_view), spm_cgroup_version_to_string(f.cgroup),
+                       f.cpuset, spm_isolation_to_string(f.isolation));
+                if (cases[i].marking != _SPM_MARKING_GEN_MAX)
+                        CHECK_INT(f.marking, cases[i].marking);
+                CHECK_INT(f.private_nodes, cases[i].private_nodes);
+                CHECK_INT(f.hotplug, cases[i].hotplug);
+                CHECK_INT(f.sysram_view, cases[i].sysram);
+                CHECK_INT(f.cgroup, SPM_CGROUP_V2);
+                CHECK(f.cpuset);
+                CHECK_INT(t->n_unreadable, 0);
+                unsetenv("SPM_SYSFS_ROOT");
+                unsetenv("SPM_CGROUP_ROOT");
+                spm_paths_reset();
+                stop();
+        }
+}
+
 static void cleanup_on_signal(int sig) {
         sk_sim_stop(sim);
         signal(sig, SIG_DFL);
@@ -611,5 +675,6 @@ int main(void) {
         TEST(test_cxl);
         TEST(test_faults_and_control);
         TEST(test_udev);
+        TEST(test_feature_probe);
         return tap_done();
 }
