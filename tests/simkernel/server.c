@@ -603,7 +603,7 @@ int main(int argc, char *argv[]) {
 
         if (fuse_opt_add_arg(&args, "spm-simkernel") < 0 ||
             fuse_opt_add_arg(&args, "-o") < 0 ||
-            fuse_opt_add_arg(&args, "fsname=spm-simkernel,subtype=spmsim,allow_other") < 0 ||
+            fuse_opt_add_arg(&args, getuid() == 0 ? "fsname=spm-simkernel,subtype=spmsim,allow_other" : "fsname=spm-simkernel,subtype=spmsim") < 0 ||
             (debug && fuse_opt_add_arg(&args, "-d") < 0))
                 return 1;
 
