@@ -19,6 +19,7 @@
 #include "harness.h"
 #include "macro.h"
 #include "tap.h"
+#include "cpuset.h"
 #include "kernel-features.h"
 #include "paths.h"
 #include "topology.h"
@@ -280,6 +281,26 @@ static void test_spm_v2_state_v7(void) {
         CHECK_FILE("fs/cgroup/spmd/cpuset.mems.sysram", "\n");
         CHECK_INT(W("fs/cgroup/spmd/cpuset.mems.sysram", "0"), -EINVAL); /* root: open ok, write EINVAL */
         CHECK_INT(W("fs/cgroup/cpuset.mems.sysram", "0"), -EINVAL);
+
+        /* lib/cpuset reads the same through SPM_CGROUP_ROOT */
+        {
+                spm_cpuset c;
+
+                setenv("SPM_CGROUP_ROOT", sim->cgroup, 1);
+                spm_paths_reset();
+                CHECK_INT(spm_cpuset_read("spmd", &c), 0);
+                CHECK(c.mems_present && c.effective_present && c.sysram_present && !c.mems_default_present);
+                CHECK_MASK(c.mems, "2");
+                CHECK_MASK(c.effective, "2");
+                CHECK_MASK(c.sysram, "");
+                CHECK_INT(spm_cpuset_read("", &c), 0);
+                CHECK(!c.mems_present);
+                CHECK_MASK(c.effective, "0-2");
+                CHECK_MASK(c.sysram, "0-1");
+                CHECK_INT(spm_cpuset_read("gone", &c), -ENOENT);
+                unsetenv("SPM_CGROUP_ROOT");
+                spm_paths_reset();
+        }
 
         /* busy block: all-or-nothing unplug */
         CHECK_INT(sk_sim_ctl(sim, NULL, "busy memory36 1"), 0);
