@@ -116,6 +116,15 @@ static void sync_locked(void) {
 
 /* ---------------------------------------------------------------- FUSE ops */
 
+/* What show() produced for an open file: like sysfs (seq_file), a read at
+ * offset 0 renders the value afresh, later offsets continue from that
+ * rendering, so a reader in small chunks sees one consistent value. */
+typedef struct rendered {
+        char *buf;
+        size_t len;
+} rendered;
+
+
 static void fill_stat(const sk_entry *e, struct stat *st) {
         memset(st, 0, sizeof(*st));
         switch (e->type) {
@@ -227,27 +236,53 @@ static int op_open(const char *path, struct fuse_file_info *fi) {
 
         fi->direct_io = 1;   /* every read(2) comes here: values are live */
         fi->keep_cache = 0;
+        if (r >= 0) {
+                rendered *rd = calloc(1, sizeof(rendered));
+                if (!rd)
+                        return -ENOMEM;
+                fi->fh = (uint64_t) (uintptr_t) rd;
+        }
         return r;
 }
 
 static int op_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi) {
-        _cleanup_free_ char *s = NULL;
+        rendered *rd = (rendered *) (uintptr_t) fi->fh;
         const sk_entry *e;
-        size_t len = 0;
-        int r;
+        size_t len;
 
-        pthread_mutex_lock(&lock);
-        sync_locked();
-        e = sk_fs_lookup(&tree, path);
-        r = e ? sk_fs_read(model, e, &s, &len) : -ENOENT;
-        pthread_mutex_unlock(&lock);
-        if (r < 0)
-                return r;
-        if ((size_t) off >= len)
+        if (!rd)
+                return -EBADF;
+        if (off == 0 || !rd->buf) {
+                char *s = NULL;
+                int r;
+
+                pthread_mutex_lock(&lock);
+                sync_locked();
+                e = sk_fs_lookup(&tree, path);
+                r = e ? sk_fs_read(model, e, &s, &len) : -ENOENT;
+                pthread_mutex_unlock(&lock);
+                if (r < 0)
+                        return r;
+                free(rd->buf);
+                rd->buf = s;
+                rd->len = len;
+        }
+        if ((size_t) off >= rd->len)
                 return 0;
-        len = MIN(len - (size_t) off, size);
-        memcpy(buf, s + off, len);
+        len = MIN(rd->len - (size_t) off, size);
+        memcpy(buf, rd->buf + off, len);
         return (int) len;
+}
+
+static int op_release(const char *path, struct fuse_file_info *fi) {
+        rendered *rd = (rendered *) (uintptr_t) fi->fh;
+
+        if (rd) {
+                free(rd->buf);
+                free(rd);
+        }
+        fi->fh = 0;
+        return 0;
 }
 
 static int op_write(const char *path, const char *buf, size_t size, off_t off, struct fuse_file_info *fi) {
@@ -336,6 +371,7 @@ static const struct fuse_operations ops = {
         .readdir = op_readdir,
         .open = op_open,
         .read = op_read,
+        .release = op_release,
         .write = op_write,
         .truncate = op_truncate,
         .mkdir = op_mkdir,
@@ -413,10 +449,17 @@ int sk_control_command(char *line, char **ret_reply) {
         } else if (streq(argv[0], "rmdir") && argc == 2) {
                 r = sk_cgroup_rmdir(model, argv[1]);
         } else if (streq(argv[0], "write") && argc >= 3) {
+                char value[4096];
                 const sk_entry *e;
+                size_t k = 0;
+
+                /* the rest of the line, single spaces between words */
+                value[0] = 0;
+                for (int i = 2; i < argc && k < sizeof value; i++)
+                        k += (size_t) snprintf(value + k, sizeof value - k, "%s%s", i > 2 ? " " : "", argv[i]);
                 sync_locked();
                 e = sk_fs_lookup(&tree, argv[1]);
-                r = e ? sk_fs_write(model, e, argv[2], strlen(argv[2])) : -ENOENT;
+                r = e ? sk_fs_write(model, e, value, strlen(value)) : -ENOENT;
         } else if (streq(argv[0], "read") && argc == 2) {
                 const sk_entry *e;
                 char *s = NULL;
@@ -480,34 +523,48 @@ int sk_control_command(char *line, char **ret_reply) {
         return r < 0 ? r : 0;
 }
 
+static void *control_conn(void *p) {
+        int fd = (int) (intptr_t) p;
+        _cleanup_fclose_ FILE *f = fdopen(fd, "r");
+        char *line = NULL;
+        size_t cap = 0;
+
+        if (!f) {
+                close(fd);
+                return NULL;
+        }
+        while (getline(&line, &cap, f) > 0) {
+                char *reply = NULL;
+
+                (void) sk_control_command(line, &reply);
+                if (reply) {
+                        (void) !write(fd, reply, strlen(reply));
+                        free(reply);
+                }
+        }
+        free(line);
+        return NULL;
+}
+
+/* One thread per connection, so a client that keeps its connection open
+ * (a test's helper) does not lock the others out. */
 static void *control_thread(void *p) {
         int lfd = (int) (intptr_t) p;
 
         for (;;) {
-                _cleanup_fclose_ FILE *f = NULL;
-                char *line = NULL;
-                size_t cap = 0;
+                pthread_t th;
                 int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
                 if (fd < 0) {
-                        if (errno == EINTR)
+                        if (errno == EINTR || errno == ECONNABORTED)
                                 continue;
                         break;
                 }
-                f = fdopen(fd, "r+");
-                if (!f) {
+                if (pthread_create(&th, NULL, control_conn, (void *) (intptr_t) fd) != 0) {
                         close(fd);
                         continue;
                 }
-                while (getline(&line, &cap, f) > 0) {
-                        char *reply = NULL;
-                        (void) sk_control_command(line, &reply);
-                        if (reply) {
-                                (void) write(fd, reply, strlen(reply));
-                                free(reply);
-                        }
-                }
-                free(line);
+                pthread_detach(th);
         }
         return NULL;
 }
