@@ -624,7 +624,6 @@ static int uevent_store(sk_model *m, const sk_entry *e, const char *buf, size_t 
         _cleanup_free_ char *s = strndup(buf, len), *env = NULL;
         char *sp, *devpath = NULL;
         const char *act = NULL;
-        sk_uevent *ev;
 
         if (!s)
                 return -ENOMEM;
@@ -638,35 +637,24 @@ static int uevent_store(sk_model *m, const sk_entry *e, const char *buf, size_t 
         if (!act)
                 return -EINVAL;
 
-        devpath = strndup(e->path, strlen(e->path) - strlen("/uevent"));
-        if (!devpath)
-                return -ENOMEM;
+        devpath = fmt("/%.*s", (int) (strlen(e->path) - strlen("/uevent")), e->path);
         env = sk_fs_device_env(m, (sk_devkind) e->a, e->b);
-
-        /* queue it by hand: the model's emit() is private */
-        if (m->n_events == m->n_events_alloc) {
-                size_t n = m->n_events_alloc ? m->n_events_alloc * 2 : 64;
-                sk_uevent *p = realloc(m->events, n * sizeof(*p));
-                if (!p) {
-                        free(devpath);
-                        return -ENOMEM;
-                }
-                m->events = p;
-                m->n_events_alloc = n;
+        if (!devpath || !env) {
+                free(devpath);
+                return -ENOMEM;
         }
-        ev = &m->events[m->n_events++];
-        *ev = (sk_uevent) { .seqnum = ++m->seqnum };
-        ev->devpath = fmt("/%s", devpath);
-        free(devpath);
-        snprintf(ev->action, sizeof ev->action, "%s", act);
-        snprintf(ev->subsystem, sizeof ev->subsystem, "%s", devkind_subsystem((sk_devkind) e->a));
-        if (env) {
+        {
+                char *kv[SK_EVENT_ENV_MAX + 1] = {};
                 size_t k = 0;
+                int r;
+
                 for (char *l = strtok(env, "\n"); l && k < SK_EVENT_ENV_MAX; l = strtok(NULL, "\n"))
                         if (!startswith(l, "MAJOR=") && !startswith(l, "MINOR="))
-                                ev->env[k++] = strdup(l);
+                                kv[k++] = l;
+                r = sk_model_emit(m, act, devkind_subsystem((sk_devkind) e->a), devpath, kv);
+                free(devpath);
+                return r;
         }
-        return 0;
 }
 
 int sk_fs_write(sk_model *m, const sk_entry *e, const char *buf, size_t len) {

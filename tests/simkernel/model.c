@@ -70,6 +70,23 @@ static char *xasprintf(const char *fmt, ...) {
         return r < 0 ? NULL : s;
 }
 
+int sk_model_emit(sk_model *m, const char *action, const char *subsystem, const char *devpath, char *const *env) {
+        char *dp = strdup(devpath);
+        size_t before = m->n_events;
+        sk_uevent *e;
+
+        if (!dp)
+                return -ENOMEM;
+        emit(m, action, subsystem, dp, NULL);
+        if (m->n_events == before)
+                return -ENOMEM;
+        e = &m->events[m->n_events - 1];
+        for (size_t k = 0; env && k < SK_EVENT_ENV_MAX && env[k]; k++)
+                if (!(e->env[k] = strdup(env[k])))
+                        return -ENOMEM;
+        return 0;
+}
+
 sk_uevent *sk_model_take_events(sk_model *m, size_t *ret_n) {
         sk_uevent *e = m->events;
 

@@ -287,6 +287,9 @@ char *sk_region_devpath(const sk_model *m, size_t region);
 /* Take the queued events (caller frees with sk_uevents_free). */
 sk_uevent *sk_model_take_events(sk_model *m, size_t *ret_n);
 void sk_uevents_free(sk_uevent *e, size_t n);
+/* Queue one event as given (a write to a device's uevent file). env holds
+ * up to SK_EVENT_ENV_MAX "KEY=value" strings, NULL-terminated or full. */
+int sk_model_emit(sk_model *m, const char *action, const char *subsystem, const char *devpath, char *const *env);
 /* Raise n "change" events on existing memory blocks (fault: a burst). */
 int sk_model_burst(sk_model *m, unsigned n);
 

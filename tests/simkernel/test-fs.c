@@ -492,6 +492,21 @@ static void test_faults_and_control(void) {
                         fclose(f);
         }
 
+        /* writing an action to a uevent file synthesises the event */
+        CHECK_INT(W("devices/system/memory/memory0/uevent", "bogus"), -EINVAL);
+        CHECK_INT(W("bus/dax/devices/dax0.0/uevent", "change\n"), 0);
+        CHECK_INT(sk_sim_ctl(sim, NULL, "sync"), 0);
+        {
+                FILE *f = fopen(sim->uevent_log, "re");
+                char line[512] = "", last[512] = "";
+                while (f && fgets(line, sizeof line, f))
+                        memcpy(last, line, sizeof last);
+                if (f)
+                        fclose(f);
+                CHECK(strstr(last, " change dax /devices/platform/ACPI0012:00/ndbus0/region0/dax0.0/dax0.0 "
+                                   "DEVNAME=dax0.0 DRIVER=kmem MODALIAS=dax:t0*") != NULL);
+        }
+
         /* a burst */
         {
                 unsigned before = log_lines();
