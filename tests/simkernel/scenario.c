@@ -147,6 +147,9 @@ int sk_dax_spec_set(sk_dax_spec *spec, const char *key, const char *value) {
                 r = sk_provider_from_string(value);
                 if (r < 0)
                         return r;
+                /* CXL dax devices come from a region ([region], add-region) */
+                if (r == SK_PROV_CXL)
+                        return -EINVAL;
                 spec->provider = (sk_provider) r;
                 return 0;
         }
