@@ -561,9 +561,14 @@ static void test_udev(void) {
         int fd, st;
         pid_t pid;
 
-        if (!probe || access(probe, X_OK) < 0 || access("/usr/lib/x86_64-linux-gnu/libumockdev-preload.so.0", R_OK) < 0) {
-                if (!probe)
-                        tap_fail_at(__FILE__, __LINE__, "SPM_SIMKERNEL_UDEV_PROBE not set");
+        const char *preload = getenv("SPM_SIMKERNEL_PRELOAD");
+
+        if (!probe || access(probe, X_OK) < 0) {
+                tap_fail_at(__FILE__, __LINE__, "SPM_SIMKERNEL_UDEV_PROBE not set");
+                return;
+        }
+        if (!preload || access(preload, R_OK) < 0) {
+                printf("# umockdev's preload library is not installed: udev checks skipped\n");
                 return;
         }
         if (!start("[kernel]\nmarking=spm-v2\nauto_online_blocks=offline\n" VM_NODES DAX0))
