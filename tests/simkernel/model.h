@@ -293,7 +293,7 @@ int sk_model_emit(sk_model *m, const char *action, const char *subsystem, const 
 /* Raise n "change" events on existing memory blocks (fault: a burst). */
 int sk_model_burst(sk_model *m, unsigned n);
 
-/* ---- parsing helpers that behave like the kernel's ---- */
+/* ---- parsers that behave like the kernel's ---- */
 int sk_kstrtobool(const char *s, bool *ret);
 /* bitmap_parselist() as cpuset.mems uses it, nbits = limit. */
 int sk_parse_nodelist(const char *s, unsigned limit, spm_nodemask *ret);

@@ -36,7 +36,7 @@ typedef struct sk_faults {
  * line in *ret_error (malloc'ed). path NULL: the default scenario. */
 int sk_scenario_load(const char *path, sk_model **ret_model, sk_faults *ret_faults, char **ret_error);
 
-/* Helpers shared with the control interface. */
+/* Shared with the control interface. */
 int sk_parse_size(const char *s, uint64_t *ret);
 int sk_parse_errno(const char *s);
 int sk_faults_add_fail(sk_faults *f, const char *path, unsigned nth, int error, unsigned count);

@@ -547,7 +547,7 @@ static void *control_conn(void *p) {
 }
 
 /* One thread per connection, so a client that keeps its connection open
- * (a test's helper) does not lock the others out. */
+ * (a test's background process) does not lock the others out. */
 static void *control_thread(void *p) {
         int lfd = (int) (intptr_t) p;
 
