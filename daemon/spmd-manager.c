@@ -15,6 +15,7 @@
 #include "spmd-polkit.h"
 #include "cgroup-tree.h"
 #include "planner.h"
+#include "spmd-executor.h"
 #include "spmd-udev.h"
 
 static unsigned long long now_usec(void) {
@@ -143,6 +144,22 @@ int manager_reconcile(manager *m) {
         r = plan_pass(m, t);
         if (r < 0)
                 log_warning_errno(r, "Failed to plan, keeping the previous plan: %m");
+        else if (m->plan->n_actions > 0 && m->config.apply) {
+                spmd_exec_result res;
+
+                r = spmd_plan_execute(m, m->plan, &res);
+                log_debug("Executed %zu change(s), %zu already so%s.", res.applied, res.already,
+                          r < 0 ? ", stopped at a failure" : "");
+                if (r < 0 && m->bus)
+                        (void) sd_bus_emit_signal(m->bus, SPM_BUS_PATH, SPM_BUS_IFACE_MANAGER, "ReconcileFailed",
+                                                  "is", -r, "A planned change failed; see the journal");
+                /* What was applied changed the kernel: look again, so the
+                 * published view and the plan match what is there now.
+                 * The next pass starts from the kernel, never from a
+                 * guess. */
+                if (res.applied > 0)
+                        manager_mark_dirty(m, false, "changes applied");
+        }
 
         old = m->topo;
         m->topo = t;

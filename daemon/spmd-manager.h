@@ -34,6 +34,7 @@ typedef struct manager_config {
         bool udev_kernel_source;         /* listen to raw kernel uevents */
         bool once;                       /* exit after the first reconcile */
         spmd_bus_type bus;               /* where to offer org.spmd.spm1 */
+        bool apply;                      /* carry out the plan (false: plan only) */
 } manager_config;
 
 typedef struct manager {

@@ -26,6 +26,7 @@ static void help(void) {
                "     --udev-source=SOURCE    udev (after rules, default) or kernel\n"
                "     --once                  Reconcile once and exit\n"
                "     --bus=BUS               system (default), user, or none\n"
+               "     --dry-run               Plan but change nothing\n"
                "\n"
                "See spmd(8).\n");
 }
@@ -38,6 +39,7 @@ static int parse_argv(int argc, char *argv[], manager_config *c, int *level, log
                 ARG_UDEV_SOURCE,
                 ARG_ONCE,
                 ARG_BUS,
+                ARG_DRY_RUN,
         };
         static const struct option options[] = {
                 { "help",        no_argument,       NULL, 'h' },
@@ -47,6 +49,7 @@ static int parse_argv(int argc, char *argv[], manager_config *c, int *level, log
                 { "udev-source", required_argument, NULL, ARG_UDEV_SOURCE },
                 { "once",        no_argument,       NULL, ARG_ONCE },
                 { "bus",         required_argument, NULL, ARG_BUS },
+                { "dry-run",     no_argument,       NULL, ARG_DRY_RUN },
                 {}
         };
         int o;
@@ -91,6 +94,9 @@ static int parse_argv(int argc, char *argv[], manager_config *c, int *level, log
                 case ARG_ONCE:
                         c->once = true;
                         break;
+                case ARG_DRY_RUN:
+                        c->apply = false;
+                        break;
                 case ARG_BUS:
                         if (streq(optarg, "system"))
                                 c->bus = SPMD_BUS_SYSTEM;
@@ -116,7 +122,7 @@ static int parse_argv(int argc, char *argv[], manager_config *c, int *level, log
 
 int main(int argc, char *argv[]) {
         _cleanup_(manager_freep) manager *m = NULL;
-        manager_config config = { .bus = SPMD_BUS_SYSTEM };
+        manager_config config = { .bus = SPMD_BUS_SYSTEM, .apply = true };
         log_target target = LOG_TARGET_AUTO;
         int level = LOG_INFO, r;
 

@@ -226,42 +226,66 @@ static bool state_equal(const char *wanted, const char *current) {
         return streq(wanted, current);
 }
 
-int spm_dax_set_state(const spm_dax_device *d, spm_online_type want) {
+int spm_dax_set_state(const char *dev, const char *attr, spm_online_type want) {
         _cleanup_close_ int sysfd = -EBADF;
         _cleanup_free_ char *cur = NULL;
-        const char *attr, *word;
+        const char *word;
         char p[96];
         int r;
 
-        if (!d || !valid_name(d->name, "dax") || want < 0 || want >= _SPM_ONLINE_TYPE_MAX)
+        if (!dev || !valid_name(dev, "dax") || !attr || !(streq(attr, "state") || streq(attr, "hotplug")) ||
+            want < 0 || want >= _SPM_ONLINE_TYPE_MAX)
                 return -EINVAL;
-
-        switch (d->hotplug_attr) {
-        case SPM_DAX_HOTPLUG_STATE:
-                attr = "state";
-                break;
-        case SPM_DAX_HOTPLUG_HOTPLUG:
-                attr = "hotplug";
-                break;
-        default:
-                return -EOPNOTSUPP;
-        }
 
         sysfd = sysfs_fd();
         if (sysfd < 0)
                 return sysfd;
 
         word = want == SPM_ONLINE_OFFLINE ? "unplugged" : spm_online_type_to_string(want);
-        snprintf(p, sizeof p, "bus/dax/devices/%s/%s", d->name, attr);
+        snprintf(p, sizeof p, "bus/dax/devices/%s/%s", dev, attr);
 
-        if (spm_attr_read_at(sysfd, p, &cur) >= 0 && streq(cur, word))
+        r = spm_attr_read_at(sysfd, p, &cur);
+        if (r == -ENOENT)
+                return -EOPNOTSUPP;
+        if (r >= 0 && streq(cur, word))
                 return 1;
 
         r = spm_attr_write_verify_at(sysfd, p, word, state_equal);
         /* hotplug v2/v3 only know the verb "unplug" */
-        if (r == -EINVAL && want == SPM_ONLINE_OFFLINE && d->hotplug_attr == SPM_DAX_HOTPLUG_HOTPLUG)
+        if (r == -EINVAL && want == SPM_ONLINE_OFFLINE && streq(attr, "hotplug"))
                 r = spm_attr_write_verify_at(sysfd, p, "unplug", state_equal);
         return r;
+}
+
+int spm_dax_set_memmap(const char *dev, bool on) {
+        static const char *const attrs[] = { "memmap_on_memory", NULL };
+
+        if (!valid_name(dev, "dax"))
+                return -EINVAL;
+        return write_bool_attr("bus/dax/devices", dev, attrs, on);
+}
+
+int spm_cxl_region_bind(const char *region) {
+        _cleanup_close_ int sysfd = -EBADF;
+        _cleanup_free_ char *cur = NULL;
+        char p[96];
+        int r, w;
+
+        if (!valid_name(region, "region"))
+                return -EINVAL;
+        sysfd = sysfs_fd();
+        if (sysfd < 0)
+                return sysfd;
+
+        snprintf(p, sizeof p, "bus/cxl/devices/%s/driver", region);
+        if (spm_readlink_basename_at(sysfd, p, &cur) >= 0)
+                return streq(cur, "cxl_region") ? 1 : -EBUSY;
+
+        w = spm_attr_write_at(sysfd, "bus/cxl/drivers/cxl_region/bind", region);
+        r = spm_readlink_basename_at(sysfd, p, &cur);
+        if (r >= 0)
+                return streq(cur, "cxl_region") ? 0 : -EBUSY;
+        return w < 0 ? w : -EIO;
 }
 
 bool spm_zone_matches(const char *valid_zones, spm_online_type type) {

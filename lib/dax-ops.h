@@ -66,14 +66,21 @@ int spm_dax_set_spm(const char *dev, bool spm);
 int spm_cxl_region_set_spm(const char *region, bool spm);
 
 /*
- * Drive the whole-device state/hotplug attribute of a kmem-bound device.
- * want is SPM_ONLINE_OFFLINE for "unplugged" (remove all memory, all or
- * nothing), or one of the online types. Returns 1 when the attribute
- * already said so, 0 after a successful change, -EOPNOTSUPP without the
- * attribute (use per-block onlining), -EBUSY for a transition the kernel
- * refuses (online → another online type: unplug first) or busy memory.
+ * Drive the whole-device attribute of a kmem-bound device: attr is
+ * "state" (v5-v7) or "hotplug" (v1-v4). want is SPM_ONLINE_OFFLINE for
+ * "unplugged" (remove all memory, all or nothing), or one of the online
+ * types. Returns 1 when the attribute already said so, 0 after a
+ * successful change, -EOPNOTSUPP without the attribute (use per-block
+ * onlining), -EBUSY for a transition the kernel refuses (online → another
+ * online type: unplug first) or busy memory.
  */
-int spm_dax_set_state(const spm_dax_device *d, spm_online_type want);
+int spm_dax_set_state(const char *dev, const char *attr, spm_online_type want);
+
+/* Write memmap_on_memory (only while not bound to kmem). */
+int spm_dax_set_memmap(const char *dev, bool on);
+
+/* Bind a CXL region to the cxl_region driver; 0 when bound afterwards. */
+int spm_cxl_region_bind(const char *region);
 
 /*
  * Set one memory block's state. Returns 0 after a change, 1 when it was

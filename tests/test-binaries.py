@@ -8,6 +8,7 @@ Prints TAP. Environment: SPMCTL and SPMD (binary paths), SPM_TEST_SRCDIR.
 import json
 import os
 import subprocess
+import tempfile
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -32,8 +33,13 @@ TAP = Tap()
 result = TAP.result
 
 
+# Empty policy directories: the host's /etc/spm.d must never leak in.
+EMPTY_POLICY = tempfile.mkdtemp(prefix="spm-test-policy-")
+
+
 def run(argv, sysfs=None, env_extra=None):
-    env = dict(os.environ)
+    env = dict(os.environ, SPM_POLICY_ETC_DIR=EMPTY_POLICY, SPM_POLICY_RUN_DIR=EMPTY_POLICY,
+               SPM_POLICY_LIB_DIR=EMPTY_POLICY)
     for k in ("SPM_SYSFS_ROOT", "SPM_CGROUP_ROOT", "JOURNAL_STREAM"):
         env.pop(k, None)
     if sysfs:
@@ -153,7 +159,7 @@ def check_spmd():
     result(rc == 2 and "Invalid log level 'loud'" in err, "spmd: bad option value is exit 2, named", (rc, err))
     rc, out, err = run([SPMD, "extra"])
     result(rc == 2, "spmd: positional arguments refused", (rc, err))
-    rc, out, err = run([SPMD, "--once", "--bus=none", "--log-target=console", "--udev-source=kernel"], sysfs=fixture("spm-v2"))
+    rc, out, err = run([SPMD, "--once", "--dry-run", "--bus=none", "--log-target=console", "--udev-source=kernel"], sysfs=fixture("spm-v2"))
     result(rc == 0 and "Device 'dax0.0' found" in err, "spmd --once on spm-v2 logs each device once", (rc, err))
 
 
@@ -167,4 +173,8 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        rc = main()
+    finally:
+        os.rmdir(EMPTY_POLICY)
+    sys.exit(rc)

@@ -175,7 +175,7 @@ def main():
                **policy_dirs)
     env.pop("JOURNAL_STREAM", None)
     log = open(os.path.join(tmp, "spmd.log"), "w")
-    spmd = subprocess.Popen([SPMD, "--bus=user", "--udev-source=kernel", "--log-target=console",
+    spmd = subprocess.Popen([SPMD, "--bus=user", "--dry-run", "--udev-source=kernel", "--log-target=console",
                              "--log-level=debug"], env=env, stderr=log)
     monitor = None
     try:

@@ -222,15 +222,16 @@ static void test_set_state(void) {
         CHECK(d && d->hotplug_attr == SPM_DAX_HOTPLUG_STATE);
         if (!d)
                 return;
-        CHECK_INT(spm_dax_set_state(d, SPM_ONLINE_MOVABLE), 1);        /* already so */
-        CHECK_INT(spm_dax_set_state(d, SPM_ONLINE_OFFLINE), 0);        /* "unplugged" */
+        CHECK_INT(spm_dax_set_state(d->name, "state", SPM_ONLINE_MOVABLE), 1);   /* already so */
+        CHECK_INT(spm_dax_set_state(d->name, "state", SPM_ONLINE_OFFLINE), 0);   /* "unplugged" */
+        CHECK_INT(spm_dax_set_state(d->name, "bogus", SPM_ONLINE_OFFLINE), -EINVAL);
         {
                 char rel[96];
                 snprintf(rel, sizeof rel, "bus/dax/devices/%s/state", d->name);
                 v = read_rel(rel);
         }
         CHECK(v && startswith(v, "unplugged"));
-        CHECK_INT(spm_dax_set_state(d, _SPM_ONLINE_TYPE_MAX), -EINVAL);
+        CHECK_INT(spm_dax_set_state(d->name, "state", _SPM_ONLINE_TYPE_MAX), -EINVAL);
 
         t = spm_topology_free(t);
         use_fixture("stock-6.12");
@@ -238,7 +239,7 @@ static void test_set_state(void) {
         d = t ? spm_topology_find_dax(t, "dax1.0") : NULL;
         CHECK(d);
         if (d)
-                CHECK_INT(spm_dax_set_state(d, SPM_ONLINE_MOVABLE), -EOPNOTSUPP);
+                CHECK_INT(spm_dax_set_state(d->name, "state", SPM_ONLINE_MOVABLE), -EOPNOTSUPP);
 }
 
 static void test_memblock_state(void) {

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attr.h"
+#include "dax-ops.h"
+#include "log.h"
+#include "macro.h"
+#include "spmd-devices.h"
+#include "spmd-manager.h"
+
+static bool is_on(const char *v) {
+        return v && streq(v, "1");
+}
+
+/* The word of a DEVICE_STATE or ONLINE_BLOCK(S) action as an online type;
+ * both vocabularies of the whole-device attribute mean "unplugged". */
+static spm_online_type target_of(const spm_action *a) {
+        if (a->value && (streq(a->value, "unplugged") || streq(a->value, "unplug")))
+                return SPM_ONLINE_OFFLINE;
+        return spm_online_type_from_string(a->value);
+}
+
+/* Online every offline block of a device. The device was typically bound
+ * earlier in this same pass, so its blocks are looked up in a fresh
+ * snapshot, not in the pass's own. */
+static int online_device_blocks(const spm_action *a, spm_online_type type) {
+        _cleanup_(spm_topology_freep) spm_topology *t = NULL;
+        const spm_dax_device *d;
+        size_t changed = 0;
+        int r;
+
+        r = spm_topology_load(&t);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the topology to online '%s': %m", a->object);
+        d = spm_topology_find_dax(t, a->object);
+        if (!d)
+                return log_error_errno(-ENODEV, "Device '%s' went away before its memory could be onlined.",
+                                       a->object);
+        if (d->n_blocks == 0)
+                return log_error_errno(-ENODATA, "Device '%s' has no memory blocks to online.", a->object);
+
+        for (size_t i = 0; i < d->n_blocks; i++) {
+                const spm_memblock *b = &t->blocks[d->blocks[i]];
+
+                if (b->state == SPM_BLOCK_ONLINE)
+                        continue;
+                r = spm_memblock_set_state(b->id, type);
+                if (r == SPM_ERR_ZONE_MISMATCH)
+                        return log_error_errno(r, "Block memory%u of '%s' came online in the wrong zone for %s.",
+                                               b->id, a->object, spm_online_type_to_string(type));
+                if (r < 0)
+                        return log_error_errno(r, "Failed to online block memory%u of '%s' as %s: %m", b->id,
+                                               a->object, spm_online_type_to_string(type));
+                if (r == 0)
+                        changed++;
+        }
+        return changed > 0 ? 0 : 1;
+}
+
+static int apply(manager *m, const spm_action *a) {
+        const spm_dax_device *d;
+        spm_online_type type;
+        uint64_t id;
+
+        switch (a->type) {
+        case SPM_ACTION_MARK_DEVICE:
+                return spm_dax_set_spm(a->object, is_on(a->value));
+        case SPM_ACTION_MARK_REGION:
+                return spm_cxl_region_set_spm(a->object, is_on(a->value));
+        case SPM_ACTION_REGION_BIND:
+                return spm_cxl_region_bind(a->object);
+        case SPM_ACTION_SET_MEMMAP:
+                return spm_dax_set_memmap(a->object, is_on(a->value));
+        case SPM_ACTION_DRIVER_UNBIND:
+                d = m->topo ? spm_topology_find_dax(m->topo, a->object) : NULL;
+                if (!d)
+                        return -ENODEV;
+                return spm_dax_unbind(d);
+        case SPM_ACTION_DRIVER_BIND:
+                return spm_dax_bind(a->object, a->attribute);
+        case SPM_ACTION_DEVICE_STATE:
+                type = target_of(a);
+                if (type == SPM_ONLINE_INVALID)
+                        return -EINVAL;
+                return spm_dax_set_state(a->object, a->attribute, type);
+        case SPM_ACTION_ONLINE_BLOCK:
+                type = target_of(a);
+                if (type == SPM_ONLINE_INVALID || !startswith(a->object, "memory") ||
+                    spm_parse_u64(a->object + strlen("memory"), &id) < 0 || id > UINT32_MAX)
+                        return -EINVAL;
+                return spm_memblock_set_state((unsigned) id, type);
+        case SPM_ACTION_ONLINE_BLOCKS:
+                type = target_of(a);
+                if (type == SPM_ONLINE_INVALID)
+                        return -EINVAL;
+                return online_device_blocks(a, type);
+        default:
+                return -EOPNOTSUPP;
+        }
+}
+
+int spmd_device_action_apply(manager *m, const spm_action *a) {
+        char field[96];
+        int r;
+
+        snprintf(field, sizeof field, "SPM_DEVICE=%s", a->object);
+        r = apply(m, a);
+        if (r < 0)
+                return log_struct_errno(LOG_ERR, r, LOG_FIELDS(field, SPM_MESSAGE_DEVICE_FAILED),
+                                        "Failed to %s '%s'%s%s%s: %m (%s)", spm_action_type_to_string(a->type),
+                                        a->object, a->value ? " to '" : "", strempty(a->value),
+                                        a->value ? "'" : "", strna(a->rule));
+        if (r == 0)
+                log_struct(LOG_INFO, LOG_FIELDS(field), "%s '%s'%s%s%s (%s)", spm_action_type_to_string(a->type),
+                           a->object, a->value ? " → '" : "", strempty(a->value), a->value ? "'" : "",
+                           strna(a->rule));
+        return r;
+}
