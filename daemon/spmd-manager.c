@@ -18,6 +18,8 @@
 #include "spmd-executor.h"
 #include "spmd-udev.h"
 
+#define MANAGER_ONCE_MAX_PASSES 8
+
 static unsigned long long now_usec(void) {
         struct timespec ts;
 
@@ -141,6 +143,13 @@ int manager_reconcile(manager *m) {
 
         log_device_changes(m->topo, t);
 
+        /* Publish the new view first: the executor works on it too. */
+        old = m->topo;
+        m->topo = t;
+        if (m->ready)
+                spmd_bus_emit_changes(m, old, &old_classes, &old_features);
+        spm_topology_free(old);
+
         r = plan_pass(m, t);
         if (r < 0)
                 log_warning_errno(r, "Failed to plan, keeping the previous plan: %m");
@@ -161,11 +170,6 @@ int manager_reconcile(manager *m) {
                         manager_mark_dirty(m, false, "changes applied");
         }
 
-        old = m->topo;
-        m->topo = t;
-        if (m->ready)
-                spmd_bus_emit_changes(m, old, &old_classes, &old_features);
-        spm_topology_free(old);
         m->stats.reconciles++;
         if (resync)
                 m->stats.resyncs++;
@@ -199,7 +203,10 @@ static int on_reconcile(sd_event_source *s, void *userdata) {
                 emit_settled(m);
         }
 
-        if (m->config.once)
+        /* --once: run passes until one changes nothing (the last one
+         * verifies what the others did), bounded so a kernel that keeps
+         * refusing cannot hold us. */
+        if (m->config.once && (!m->dirty || ++m->once_passes >= MANAGER_ONCE_MAX_PASSES))
                 return sd_event_exit(m->event, 0);
         return 0;
 }

@@ -48,6 +48,7 @@ typedef struct manager {
         bool dirty;
         bool resync;                     /* a full resync was requested */
         bool ready;                      /* READY=1 sent */
+        unsigned once_passes;            /* passes run with --once */
 
         sd_bus *bus;
         spmd_polkit *polkit;             /* pending authorization queries */

@@ -1,34 +1,90 @@
 #!/bin/bash
 # Set up and show spmd's main job on a simulated SPM host.
 #
-# Installs the build dependencies, builds, and shows what spmctl reads from
-# a host with CXL memory on a kernel carrying the SPM v2 patches: the kernel
-# feature probe, the nodes by class, the dax devices. The host is a recorded
-# sysfs/cgroupfs tree under tests/fixtures/, so nothing on this machine is
-# read or changed.
+# Installs the build dependencies, builds, starts a simulated kernel with
+# the SPM v2 patches (tests/simkernel: sysfs and cgroupfs served by a FUSE
+# model, uevents through umockdev), and runs the real spmd on it with the
+# policy conf/demo.conf: the boot devices are classified and onlined, then a
+# device is hot-added while spmd runs and handled on its uevent. Nothing on
+# this machine's own /sys, cgroups or memory is touched.
 #
-#   tools/demo.sh                 the SPM v2 host
-#   tools/demo.sh stock-6.12      any other fixture host (ls tests/fixtures)
+#   tools/demo.sh              run the demo
+#   SKIP_DEPS=1 tools/demo.sh  do not check the installed packages
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-host=${1:-spm-v2}
+src=$PWD
 
-[ -n "${SKIP_DEPS:-}" ] || tools/install-deps.sh
-[ -d build ] || meson setup build >/dev/null
-meson compile -C build >/dev/null
-
-root=tests/fixtures/$host
-if [ ! -d "$root/sys" ]; then
-        echo "No such simulated host '$host'. Available:" >&2
-        ls tests/fixtures | grep -v '\.' >&2
-        exit 2
+if [ "${1:-}" != "--inside" ]; then
+        [ -n "${SKIP_DEPS:-}" ] || tools/install-deps.sh
+        [ -d build ] || meson setup build >/dev/null
+        meson compile -C build >/dev/null
+        export SPM_SIMKERNEL=$src/build/tests/simkernel/spm-simkernel
+        export PATH=$src/build/tests/simkernel:$PATH
+        exec tests/simkernel/simkernel-run --scenario tests/simkernel/scenarios/spm-v2-hotplug-v7.ini \
+                -- "$0" --inside
 fi
 
-export SPM_SYSFS_ROOT=$PWD/$root/sys
-echo "### Simulated host: $host ($root)"
-echo "### spmctl status"
-build/cli/spmctl status
-echo
-echo "### spmctl --json devices"
-build/cli/spmctl --json devices
+# Inside the simulated host: /sys is the model (through the preload).
+spmctl=$src/build/cli/spmctl
+policy=$(mktemp -d)
+cp "$src/conf/demo.conf" "$policy/50-demo.conf"
+export SPM_POLICY_ETC_DIR=$policy SPM_POLICY_RUN_DIR=$policy/none SPM_POLICY_LIB_DIR=$policy/none
+spmd_pid=
+cleanup() {
+        [ -z "$spmd_pid" ] || kill "$spmd_pid" 2>/dev/null || true
+        [ -z "$spmd_pid" ] || wait "$spmd_pid" 2>/dev/null || true
+        rm -rf "$policy"
+}
+trap cleanup EXIT
+
+step() { printf '\n\033[1m### %s\033[0m\n' "$*"; }
+
+# Wait until every dax device reads online (or the time is up).
+wait_online() {
+        for _ in $(seq 100); do
+                if ! "$spmctl" --no-legend devices | awk '{print $7}' | grep -qv '^online'; then
+                        return 0
+                fi
+                sleep 0.1
+        done
+        echo "(still not all online after 10 s)"
+}
+
+show_cgroups() {
+        for cg in accel.slice accel.slice/job1 batch.slice; do
+                printf '%-20s cpuset.mems=%-8s effective=%-8s sysram=%s\n' "/$cg" \
+                        "$(cat /sys/fs/cgroup/$cg/cpuset.mems)" \
+                        "$(cat /sys/fs/cgroup/$cg/cpuset.mems.effective)" \
+                        "$(cat /sys/fs/cgroup/$cg/cpuset.mems.sysram)"
+        done
+}
+
+mkdir -p /sys/fs/cgroup/accel.slice /sys/fs/cgroup/batch.slice
+echo +cpuset > /sys/fs/cgroup/accel.slice/cgroup.subtree_control
+mkdir -p /sys/fs/cgroup/accel.slice/job1
+
+step "The host before spmd: what the kernel shows"
+"$spmctl" status
+
+step "Policy: $src/conf/demo.conf"
+"$spmctl" policy check "$policy"
+
+step "spmd starts: coldplug pass"
+"$src/build/daemon/spmd" --bus=none --log-target=console &
+spmd_pid=$!
+wait_online
+"$spmctl" devices
+"$spmctl" nodes
+show_cgroups
+
+step "Hot-add: a 2 GiB CXL memory region appears for node 4"
+spm-simctl add-region node=4 size=2G
+wait_online
+sleep 0.5
+"$spmctl" devices
+"$spmctl" nodes
+show_cgroups
+
+step "Nothing left to do"
+"$spmctl" plan "$policy" || true
