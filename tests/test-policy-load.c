@@ -159,7 +159,7 @@ static void test_explicit_paths(void) {
 /* The shipped examples are valid policies, without warnings. */
 static void test_examples(void) {
         static const char *const names[] = {
-                "accelerator-memory.conf", "compressed-memory.conf", "kubernetes.conf", "slow-tier.conf",
+                "accelerator-memory.conf", "compressed-memory.conf", "demo.conf", "kubernetes.conf", "slow-tier.conf",
         };
 
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {

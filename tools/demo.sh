@@ -10,23 +10,28 @@
 #
 #   tools/demo.sh              run the demo
 #   SKIP_DEPS=1 tools/demo.sh  do not check the installed packages
+#   BUILD_DIR=DIR tools/demo.sh   use an existing build, do not compile
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 src=$PWD
+export BUILD_DIR=${BUILD_DIR:-}
 
 if [ "${1:-}" != "--inside" ]; then
-        [ -n "${SKIP_DEPS:-}" ] || tools/install-deps.sh
-        [ -d build ] || meson setup build >/dev/null
-        meson compile -C build >/dev/null
-        export SPM_SIMKERNEL=$src/build/tests/simkernel/spm-simkernel
-        export PATH=$src/build/tests/simkernel:$PATH
+        if [ -z "$BUILD_DIR" ]; then
+                [ -n "${SKIP_DEPS:-}" ] || tools/install-deps.sh
+                [ -d build ] || meson setup build >/dev/null
+                meson compile -C build >/dev/null
+                BUILD_DIR=$src/build
+        fi
+        export SPM_SIMKERNEL=$BUILD_DIR/tests/simkernel/spm-simkernel
+        export PATH=$BUILD_DIR/tests/simkernel:$PATH
         exec tests/simkernel/simkernel-run --scenario tests/simkernel/scenarios/spm-v2-hotplug-v7.ini \
                 -- "$0" --inside
 fi
 
 # Inside the simulated host: /sys is the model (through the preload).
-spmctl=$src/build/cli/spmctl
+spmctl=$BUILD_DIR/cli/spmctl
 policy=$(mktemp -d)
 cp "$src/conf/demo.conf" "$policy/50-demo.conf"
 export SPM_POLICY_ETC_DIR=$policy SPM_POLICY_RUN_DIR=$policy/none SPM_POLICY_LIB_DIR=$policy/none
@@ -71,7 +76,7 @@ step "Policy: $src/conf/demo.conf"
 "$spmctl" policy check "$policy"
 
 step "spmd starts: coldplug pass"
-"$src/build/daemon/spmd" --bus=none --log-target=console &
+"$BUILD_DIR/daemon/spmd" --bus=none --log-target=console &
 spmd_pid=$!
 wait_online
 "$spmctl" devices
