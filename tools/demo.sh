@@ -45,15 +45,18 @@ trap cleanup EXIT
 
 step() { printf '\n\033[1m### %s\033[0m\n' "$*"; }
 
-# Wait until every dax device reads online (or the time is up).
+# Wait until there are $1 dax devices and all of them read online (or the
+# time is up).
 wait_online() {
-        for _ in $(seq 100); do
-                if ! "$spmctl" --no-legend devices | awk '{print $7}' | grep -qv '^online'; then
+        local states
+        for _ in $(seq 300); do
+                states=$("$spmctl" --no-legend devices | awk 'NF > 1 {print $7}')
+                if [ "$(grep -c . <<<"$states")" -eq "$1" ] && ! grep -qv '^online' <<<"$states"; then
                         return 0
                 fi
                 sleep 0.1
         done
-        echo "(still not all online after 10 s)"
+        echo "(not all $1 devices online after 30 s)"
 }
 
 show_cgroups() {
@@ -78,15 +81,14 @@ step "Policy: $src/conf/demo.conf"
 step "spmd starts: coldplug pass"
 "$BUILD_DIR/daemon/spmd" --bus=none --log-target=console &
 spmd_pid=$!
-wait_online
+wait_online 2
 "$spmctl" devices
 "$spmctl" nodes
 show_cgroups
 
 step "Hot-add: a 2 GiB CXL memory region appears for node 4"
 spm-simctl add-region node=4 size=2G
-wait_online
-sleep 0.5
+wait_online 3
 "$spmctl" devices
 "$spmctl" nodes
 show_cgroups

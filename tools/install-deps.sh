@@ -9,7 +9,7 @@ packages=(
         libsystemd-dev libudev-dev libdaxctl-dev libndctl-dev libcgroup-dev
         libnuma-dev libinih-dev
         # simulated kernel and integration tests
-        libfuse3-dev fuse3 umockdev libumockdev-dev gir1.2-umockdev-1.0
+        libfuse3-dev fuse3 umockdev libumockdev-dev gir1.2-umockdev-1.0 daxctl
         dbus python3-dbusmock python3-gi
 )
 
