@@ -256,7 +256,7 @@ static int print_devices_table(const spm_topology *t, bool legend) {
         return 0;
 }
 
-static void print_status(const kernel_view *v) {
+static void print_status(const kernel_view *v, bool daemon) {
         const spm_features *f = &v->features;
         const spm_topology *t = v->topo;
         char a[SPM_NODEMASK_STRLEN_MAX], b[SPM_NODEMASK_STRLEN_MAX], c[SPM_NODEMASK_STRLEN_MAX],
@@ -275,7 +275,8 @@ static void print_status(const kernel_view *v) {
                 if (t->blocks[i].state == SPM_BLOCK_ONLINE)
                         online++;
 
-        printf("Source:          %s\n", KERNEL_VIEW_SOURCE_NOTE);
+        printf("Source:          %s\n", daemon ? "nodes and devices read directly from the kernel; daemon state from spmd"
+                                                : KERNEL_VIEW_SOURCE_NOTE);
         printf("Isolation:       %s\n", isolation_explained(f->isolation));
         printf("SPM marking:     %s\n", spm_marking_gen_to_string(f->marking));
         printf("Private nodes:   %s\n", spm_private_gen_to_string(f->private_nodes));
@@ -314,6 +315,9 @@ int verb_status(int argc, char *argv[], spmctl_context *ctx) {
                 json_begin(&w, stdout);
                 json_object_open(&w);
                 json_header(&w);
+                json_key(&w, "daemon");
+                if (spmctl_daemon_status(ctx, &w) <= 0)
+                        json_null(&w);
                 json_features(&w, &v.features);
                 json_key(&w, "memory");
                 json_object_open(&w);
@@ -331,7 +335,10 @@ int verb_status(int argc, char *argv[], spmctl_context *ctx) {
                 return 0;
         }
 
-        print_status(&v);
+        r = spmctl_daemon_status(ctx, NULL);
+        if (r == 0)
+                printf("Daemon:          not running\n");
+        print_status(&v, r > 0);
         printf("\n");
         r = print_nodes_table(&v, ctx->legend);
         if (r == 0) {

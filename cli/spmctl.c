@@ -26,6 +26,8 @@ static const verb verbs[] = {
         { "devices", 0, 0, verb_devices, "devices", "List dax devices and their memory" },
         { "policy",  1, INT_MAX, verb_policy, "policy check [PATH...]", "Validate policy files (default: the installed ones)" },
         { "plan",    0, INT_MAX, verb_plan,   "plan [PATH...]", "Show what the policy would change on this host" },
+        { "reload",  0, 0, verb_reload,  "reload",  "Make spmd re-read the policy and resync" },
+        { "monitor", 0, 0, verb_monitor, "monitor", "Follow spmd's signals until interrupted" },
 };
 
 int spmctl_error(const char *fmt, ...) {
@@ -55,6 +57,8 @@ static void help(FILE *f) {
                 "     --version             Show the version\n"
                 "     --json                Print JSON (schema in spmctl(8))\n"
                 "     --no-legend           Print tables without header lines\n"
+                "     --user                Talk to spmd on the user bus\n"
+                "     --no-ask-password     Do not ask for a password to authorize\n"
                 "\n"
                 "Without a running daemon, read-only commands read the kernel's\n"
                 "state directly and say so. See spmctl(8).\n");
@@ -66,12 +70,16 @@ static int parse_argv(int argc, char *argv[], spmctl_context *ctx) {
                 ARG_VERSION = 0x100,
                 ARG_JSON,
                 ARG_NO_LEGEND,
+                ARG_USER,
+                ARG_NO_ASK_PASSWORD,
         };
         static const struct option options[] = {
                 { "help",      no_argument, NULL, 'h' },
                 { "version",   no_argument, NULL, ARG_VERSION },
                 { "json",      no_argument, NULL, ARG_JSON },
                 { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
+                { "user",      no_argument, NULL, ARG_USER },
+                { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
                 {}
         };
         int c;
@@ -92,6 +100,12 @@ static int parse_argv(int argc, char *argv[], spmctl_context *ctx) {
                 case ARG_NO_LEGEND:
                         ctx->legend = false;
                         break;
+                case ARG_USER:
+                        ctx->user_bus = true;
+                        break;
+                case ARG_NO_ASK_PASSWORD:
+                        ctx->ask_password = false;
+                        break;
                 case '?':
                         return -EINVAL;
                 default:
@@ -101,7 +115,7 @@ static int parse_argv(int argc, char *argv[], spmctl_context *ctx) {
 }
 
 int main(int argc, char *argv[]) {
-        spmctl_context ctx = { .legend = true };
+        spmctl_context ctx = { .legend = true, .ask_password = true };
         const verb *v = NULL;
         int r, n;
 

@@ -14,6 +14,8 @@ enum {
 typedef struct spmctl_context {
         bool json;
         bool legend;                /* print table headers and footers */
+        bool user_bus;              /* talk to spmd on the user bus */
+        bool ask_password;          /* allow interactive polkit authentication */
 } spmctl_context;
 
 /* A verb gets argv with argv[0] = the verb name and returns the exit code. */
@@ -24,6 +26,13 @@ int verb_nodes(int argc, char *argv[], spmctl_context *ctx);
 int verb_devices(int argc, char *argv[], spmctl_context *ctx);
 int verb_policy(int argc, char *argv[], spmctl_context *ctx);
 int verb_plan(int argc, char *argv[], spmctl_context *ctx);
+int verb_reload(int argc, char *argv[], spmctl_context *ctx);
+int verb_monitor(int argc, char *argv[], spmctl_context *ctx);
+
+/* The daemon's part of "status": printed (or written to w as one JSON
+ * value when w is given). 1 printed, 0 spmd not running, <0 error. */
+struct json_writer;
+int spmctl_daemon_status(spmctl_context *ctx, struct json_writer *w);
 
 /* Policy helpers shared by "policy check" and "plan" (spmctl-policy.c). */
 struct spm_policy;

@@ -19,7 +19,7 @@ SPMCTL = os.environ["SPMCTL"]
 SPMD = os.environ["SPMD"]
 FIXTURES = os.path.join(SRCDIR, "fixtures")
 
-STATUS_KEYS = ["source", "features", "memory", "nodes", "devices", "cxl_regions", "unreadable_attributes"]
+STATUS_KEYS = ["source", "daemon", "features", "memory", "nodes", "devices", "cxl_regions", "unreadable_attributes"]
 FEATURE_KEYS = ["marking", "private_nodes", "hotplug", "sysram_view", "cgroup", "cpuset",
                 "cxl_sysram_online_type", "memmap_on_memory", "isolation"]
 NODE_KEYS = ["node", "class", "online", "has_memory", "has_normal_memory", "has_cpu",

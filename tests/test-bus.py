@@ -21,6 +21,7 @@ from taplib import Tap  # noqa: E402
 
 SRCDIR = os.environ.get("SPM_TEST_SRCDIR", os.path.dirname(os.path.abspath(__file__)))
 SPMD = os.environ["SPMD"]
+SPMCTL = os.environ.get("SPMCTL")
 NAME = "org.spmd.spm1"
 PATH = "/org/spmd/spm1"
 MGR = "org.spmd.spm1.Manager"
@@ -86,6 +87,24 @@ def plan(bus):
     return json.loads(data["data"][0]) if rc == 0 else None
 
 
+def spmctl(bus, *args, env_extra=None):
+    env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=bus.address)
+    env.update(env_extra or {})
+    p = subprocess.run([SPMCTL, "--user"] + list(args), capture_output=True, text=True, timeout=30, env=env)
+    return p.returncode, p.stdout, p.stderr
+
+
+def check_spmctl_status(bus, sysfs):
+    rc, out, err = spmctl(bus, "status", env_extra={"SPM_SYSFS_ROOT": sysfs})
+    result(rc == 0 and "Daemon:          spmd " in out and "Policy:          loaded" in out,
+           "spmctl status shows the daemon's state", (rc, out, err))
+    rc, out, err = spmctl(bus, "--json", "status", env_extra={"SPM_SYSFS_ROOT": sysfs})
+    d = json.loads(out).get("daemon") if rc == 0 else None
+    result(isinstance(d, dict) and list(d.keys()) == ["version", "policy_state", "policy_error", "settled",
+                                                      "pending_actions", "reconciles", "resyncs", "uevents"]
+           and d["policy_state"] == "loaded", "spmctl --json status has the daemon object", (rc, out, err))
+
+
 def check_policy(bus, etc):
     result(prop(bus, PATH, MGR, "PolicyState") == "loaded" and prop(bus, PATH, MGR, "PolicyError") == "",
            "the policy in the search path is loaded", prop(bus, PATH, MGR, "PolicyState"))
@@ -105,7 +124,12 @@ def check_policy(bus, etc):
     p2 = plan(bus)
     result(p2 is not None and p2["changes"] == p["changes"], "the last good policy stays in force", p2)
 
+    rc, out, err = spmctl(bus, "reload")
+    result(rc == 1 and "60-bad.conf:2:" in err, "spmctl reload reports the policy error and exits 1", (rc, out, err))
+
     os.unlink(bad)
+    rc, out, err = spmctl(bus, "reload")
+    result(rc == 0, "spmctl reload exits 0 once the policy is good", (rc, out, err))
     rc, data, err = busctl(bus, "call", NAME, PATH, MGR, "Reload")
     result(rc == 0 and prop(bus, PATH, MGR, "PolicyState") == "loaded" and prop(bus, PATH, MGR, "PolicyError") == "",
            "fixing the file and reloading takes it", (rc, err))
@@ -229,6 +253,9 @@ def main():
         # resync, and expect the change on the bus.
         monitor = subprocess.Popen(["busctl", "--address=" + bus.address, "monitor", "--json=short", NAME],
                                    stdout=subprocess.PIPE, text=True)
+        ctl_monitor = subprocess.Popen([SPMCTL, "--user", "--json", "monitor"], stdout=subprocess.PIPE,
+                                       stderr=subprocess.DEVNULL, text=True,
+                                       env=dict(os.environ, DBUS_SESSION_BUS_ADDRESS=bus.address))
         time.sleep(0.3)
         blk = os.path.join(host, "sys/devices/system/memory/memory41/state")
         with open(blk, "w") as f:
@@ -243,6 +270,12 @@ def main():
         time.sleep(0.3)
         monitor.terminate()
         out, _ = monitor.communicate(timeout=10)
+        ctl_monitor.send_signal(signal.SIGINT)
+        ctl_out, _ = ctl_monitor.communicate(timeout=10)
+        lines = [json.loads(l) for l in ctl_out.splitlines() if l.startswith("{")]
+        result({"signal": "DeviceStateChanged", "device": "dax0.0", "state": "partial"} in lines and
+               ctl_monitor.returncode == 0,
+               "spmctl monitor --json prints the signal and stops cleanly on SIGINT", (ctl_monitor.returncode, ctl_out))
         msgs = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
         members = [m.get("member") for m in msgs]
         state_sig = [m for m in msgs if m.get("member") == "DeviceStateChanged"]
@@ -252,12 +285,18 @@ def main():
         result(props and "MemoryBlocksOnline" in props[0]["payload"]["data"][1],
                "PropertiesChanged on the device carries MemoryBlocksOnline", props)
 
+        check_spmctl_status(bus, os.path.join(host, "sys"))
         check_policy(bus, policy_dirs["SPM_POLICY_ETC_DIR"])
         check_authorization(bus, env)
 
         spmd.send_signal(signal.SIGTERM)
         rc = spmd.wait(timeout=10)
         result(rc == 0, "SIGTERM stops spmd cleanly", rc)
+        rc, out, err = spmctl(bus, "reload")
+        result(rc == 1 and "spmd is not running" in err, "spmctl reload without the daemon says so", (rc, err))
+        rc, out, err = spmctl(bus, "status", env_extra={"SPM_SYSFS_ROOT": os.path.join(host, "sys")})
+        result(rc == 0 and "Daemon:          not running" in out and "no daemon consulted" in out,
+               "spmctl status without the daemon reads the kernel and says so", (rc, out, err))
     finally:
         if monitor and monitor.poll() is None:
             monitor.kill()
