@@ -61,10 +61,9 @@ static void log_device_changes(const spm_topology *old, const spm_topology *new)
 
 /* Plan against the new snapshot. The plan is what `spmctl plan` shows and
  * what the executors apply. */
-static int plan_pass(manager *m, const spm_topology *t) {
+int manager_build_plan(manager *m, const spm_topology *t, const spm_features *features, spm_plan **ret) {
         _cleanup_(spm_cgroup_tree_freep) spm_cgroup_tree *cg = NULL;
-        _cleanup_(spm_plan_freep) spm_plan *plan = NULL;
-        spm_policy *empty = NULL;
+        _cleanup_(spm_policy_freep) spm_policy *empty = NULL;
         int r;
 
         r = spm_cgroup_tree_load(&cg);
@@ -81,14 +80,20 @@ static int plan_pass(manager *m, const spm_topology *t) {
                 if (!empty)
                         return -ENOMEM;
                 r = spm_policy_finish(empty, NULL);
-                if (r < 0) {
-                        spm_policy_free(empty);
+                if (r < 0)
                         return r;
-                }
         }
 
-        r = spm_plan_build(m->policy ?: empty, t, &m->features, cg, &plan);
-        spm_policy_free(empty);
+        return spm_plan_build(m->policy ?: empty, t, features, cg, ret);
+}
+
+/* Plan against the new snapshot. The plan is what `spmctl plan` shows and
+ * what the executors apply. */
+static int plan_pass(manager *m, const spm_topology *t) {
+        _cleanup_(spm_plan_freep) spm_plan *plan = NULL;
+        int r;
+
+        r = manager_build_plan(m, t, &m->features, &plan);
         if (r < 0)
                 return r;
 

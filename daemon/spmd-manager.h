@@ -85,5 +85,9 @@ int manager_run(manager *m);
  * resync (lost events, daemon restart, any doubt). */
 void manager_mark_dirty(manager *m, bool resync, const char *why);
 
+/* A plan for snapshot t under the current policy, without changing
+ * anything (the cgroup tree is read fresh). */
+int manager_build_plan(manager *m, const spm_topology *t, const spm_features *features, spm_plan **ret);
+
 /* One reconcile pass; exposed for tests. */
 int manager_reconcile(manager *m);
