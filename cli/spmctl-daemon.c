@@ -58,6 +58,103 @@ int verb_reload(int argc, char *argv[], spmctl_context *ctx) {
         return SPMCTL_EXIT_OK;
 }
 
+/* Send a method call built by the caller, with interactive authorization
+ * as the user asked; print the error the way every verb does. */
+static int call(sd_bus *bus, sd_bus_message *m, spmctl_context *ctx, const char *what, sd_bus_message **ret) {
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_message_set_allow_interactive_authorization(m, ctx->ask_password);
+        if (r >= 0)
+                r = sd_bus_call(bus, m, 0, &e, ret);
+        if (r < 0) {
+                spmctl_error("Could not %s: %s", what, spmctl_bus_error_message(&e, r));
+                sd_bus_error_free(&e);
+                return SPMCTL_EXIT_FAILURE;
+        }
+        return SPMCTL_EXIT_OK;
+}
+
+/* classify DEVICE CLASS [POOL] */
+int verb_classify(int argc, char *argv[], spmctl_context *ctx) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        if (need_daemon(ctx, &bus) != 0)
+                return SPMCTL_EXIT_FAILURE;
+        r = sd_bus_message_new_method_call(bus, &m, SPMCTL_BUS_NAME, SPMCTL_BUS_PATH, SPMCTL_BUS_IFACE, "Classify");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "ssssb", argv[1], argv[2], argc > 3 ? argv[3] : "",
+                                          strempty(ctx->online), ctx->runtime);
+        if (r < 0)
+                return spmctl_error("Could not build the call: %s", strerror(-r));
+        return call(bus, m, ctx, "classify the device", NULL);
+}
+
+static int change_pools(int argc, char *argv[], spmctl_context *ctx, const char *method) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        if (need_daemon(ctx, &bus) != 0)
+                return SPMCTL_EXIT_FAILURE;
+        r = sd_bus_message_new_method_call(bus, &m, SPMCTL_BUS_NAME, SPMCTL_BUS_PATH, SPMCTL_BUS_IFACE, method);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "ss", ctx->unit ? "unit" : "cgroup", argv[1]);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, argv + 2);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "b", ctx->runtime);
+        if (r < 0)
+                return spmctl_error("Could not build the call: %s", strerror(-r));
+        return call(bus, m, ctx, streq(method, "Grant") ? "grant the pools" : "revoke the pools", NULL);
+}
+
+int verb_grant(int argc, char *argv[], spmctl_context *ctx) {
+        return change_pools(argc, argv, ctx, "Grant");
+}
+
+int verb_revoke(int argc, char *argv[], spmctl_context *ctx) {
+        return change_pools(argc, argv, ctx, "Revoke");
+}
+
+/* verify: is the host what the policy says? Exit 0 yes, 2 no. */
+int verb_verify(int argc, char *argv[], spmctl_context *ctx) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        const char *json;
+        uint32_t n;
+        int r;
+
+        if (spmctl_bus_open(ctx->user_bus, &bus) < 0 || !spmctl_daemon_running(bus)) {
+                /* Without the daemon, the installed policy against the
+                 * kernel says the same thing. */
+                char *plan_argv[] = { (char *) "plan", NULL };
+
+                fprintf(stderr, "spmd is not running; planning the installed policy directly.\n");
+                return verb_plan(1, plan_argv, ctx);
+        }
+
+        r = sd_bus_message_new_method_call(bus, &m, SPMCTL_BUS_NAME, SPMCTL_BUS_PATH, SPMCTL_BUS_IFACE, "Verify");
+        if (r < 0)
+                return spmctl_error("Could not build the call: %s", strerror(-r));
+        r = call(bus, m, ctx, "verify", &reply);
+        if (r != SPMCTL_EXIT_OK)
+                return r;
+        r = sd_bus_message_read(reply, "us", &n, &json);
+        if (r < 0)
+                return spmctl_error("Could not parse spmd's answer: %s", strerror(-r));
+
+        if (ctx->json)
+                puts(json);
+        else if (n == 0)
+                printf("The host is what the policy says.\n");
+        else
+                printf("%u change(s) pending; 'spmctl plan' shows them.\n", n);
+        return n == 0 ? SPMCTL_EXIT_OK : SPMCTL_EXIT_CHANGES;
+}
+
 /* ---- status: the daemon's own view ---- */
 
 typedef struct daemon_info {

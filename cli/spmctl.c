@@ -26,6 +26,10 @@ static const verb verbs[] = {
         { "devices", 0, 0, verb_devices, "devices", "List dax devices and their memory" },
         { "policy",  1, INT_MAX, verb_policy, "policy check [PATH...]", "Validate policy files (default: the installed ones)" },
         { "plan",    0, INT_MAX, verb_plan,   "plan [PATH...]", "Show what the policy would change on this host" },
+        { "classify", 2, 3, verb_classify, "classify DEVICE CLASS [POOL]", "Classify a device (spm POOL, sysram, ignore)" },
+        { "grant",   2, INT_MAX, verb_grant,  "grant CGROUP POOL...", "Let a cgroup (or --unit) use SPM pools" },
+        { "revoke",  2, INT_MAX, verb_revoke, "revoke CGROUP POOL...", "Take SPM pools away from a cgroup (or --unit)" },
+        { "verify",  0, 0, verb_verify,  "verify",  "Check that the host is what the policy says" },
         { "reload",  0, 0, verb_reload,  "reload",  "Make spmd re-read the policy and resync" },
         { "monitor", 0, 0, verb_monitor, "monitor", "Follow spmd's signals until interrupted" },
 };
@@ -49,7 +53,7 @@ static void help(FILE *f) {
                 "\n"
                 "Commands:\n");
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                fprintf(f, "  %-24s %s\n", verbs[i].synopsis, verbs[i].help);
+                fprintf(f, "  %-30s %s\n", verbs[i].synopsis, verbs[i].help);
         fprintf(f,
                 "\n"
                 "Options:\n"
@@ -59,6 +63,9 @@ static void help(FILE *f) {
                 "     --no-legend           Print tables without header lines\n"
                 "     --user                Talk to spmd on the user bus\n"
                 "     --no-ask-password     Do not ask for a password to authorize\n"
+                "     --runtime             Make changes last until reboot only\n"
+                "     --unit                grant/revoke: the target is a systemd unit\n"
+                "     --online=TYPE         classify: online_movable, online_kernel or online\n"
                 "\n"
                 "Without a running daemon, read-only commands read the kernel's\n"
                 "state directly and say so. See spmctl(8).\n");
@@ -72,6 +79,9 @@ static int parse_argv(int argc, char *argv[], spmctl_context *ctx) {
                 ARG_NO_LEGEND,
                 ARG_USER,
                 ARG_NO_ASK_PASSWORD,
+                ARG_RUNTIME,
+                ARG_UNIT,
+                ARG_ONLINE,
         };
         static const struct option options[] = {
                 { "help",      no_argument, NULL, 'h' },
@@ -80,6 +90,9 @@ static int parse_argv(int argc, char *argv[], spmctl_context *ctx) {
                 { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
                 { "user",      no_argument, NULL, ARG_USER },
                 { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
+                { "runtime",   no_argument, NULL, ARG_RUNTIME },
+                { "unit",      no_argument, NULL, ARG_UNIT },
+                { "online",    required_argument, NULL, ARG_ONLINE },
                 {}
         };
         int c;
@@ -105,6 +118,15 @@ static int parse_argv(int argc, char *argv[], spmctl_context *ctx) {
                         break;
                 case ARG_NO_ASK_PASSWORD:
                         ctx->ask_password = false;
+                        break;
+                case ARG_RUNTIME:
+                        ctx->runtime = true;
+                        break;
+                case ARG_UNIT:
+                        ctx->unit = true;
+                        break;
+                case ARG_ONLINE:
+                        ctx->online = optarg;
                         break;
                 case '?':
                         return -EINVAL;

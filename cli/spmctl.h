@@ -16,6 +16,9 @@ typedef struct spmctl_context {
         bool legend;                /* print table headers and footers */
         bool user_bus;              /* talk to spmd on the user bus */
         bool ask_password;          /* allow interactive polkit authentication */
+        bool runtime;               /* changes last until reboot only */
+        bool unit;                  /* grant/revoke name a systemd unit */
+        const char *online;         /* classify: online type, NULL: default */
 } spmctl_context;
 
 /* A verb gets argv with argv[0] = the verb name and returns the exit code. */
@@ -28,6 +31,10 @@ int verb_policy(int argc, char *argv[], spmctl_context *ctx);
 int verb_plan(int argc, char *argv[], spmctl_context *ctx);
 int verb_reload(int argc, char *argv[], spmctl_context *ctx);
 int verb_monitor(int argc, char *argv[], spmctl_context *ctx);
+int verb_classify(int argc, char *argv[], spmctl_context *ctx);
+int verb_grant(int argc, char *argv[], spmctl_context *ctx);
+int verb_revoke(int argc, char *argv[], spmctl_context *ctx);
+int verb_verify(int argc, char *argv[], spmctl_context *ctx);
 
 /* The daemon's part of "status": printed (or written to w as one JSON
  * value when w is given). 1 printed, 0 spmd not running, <0 error. */

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "macro.h"
 #include "spmd-bus.h"
+#include "spmd-change-bus.h"
 #include "spmd-manager.h"
 
 int spmd_bus_start(manager *m, spmd_bus_type type) {
@@ -26,6 +27,10 @@ int spmd_bus_start(manager *m, spmd_bus_type type) {
         r = sd_bus_add_object_vtable(m->bus, NULL, SPM_BUS_PATH, SPM_BUS_IFACE_MANAGER, spmd_manager_vtable, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register the manager object: %m");
+
+        r = sd_bus_add_object_vtable(m->bus, NULL, SPM_BUS_PATH, SPM_BUS_IFACE_MANAGER, spmd_change_vtable, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the manager's methods: %m");
 
         r = sd_bus_add_fallback_vtable(m->bus, NULL, SPM_BUS_NODE_PREFIX, SPM_BUS_IFACE_NODE, spmd_node_vtable,
                                        spmd_node_object_find, m);

@@ -22,7 +22,11 @@ static const auth_rule rules[] = {
         { SPM_BUS_IFACE_MANAGER, "ListNodes",   NULL },
         { SPM_BUS_IFACE_MANAGER, "ListDevices", NULL },
         { SPM_BUS_IFACE_MANAGER, "Plan",        NULL },
+        { SPM_BUS_IFACE_MANAGER, "Verify",      NULL },
         { SPM_BUS_IFACE_MANAGER, "Reload",      "org.spmd.spm1.reload" },
+        { SPM_BUS_IFACE_MANAGER, "Classify",    "org.spmd.spm1.classify" },
+        { SPM_BUS_IFACE_MANAGER, "Grant",       "org.spmd.spm1.grant" },
+        { SPM_BUS_IFACE_MANAGER, "Revoke",      "org.spmd.spm1.grant" },
 };
 
 const char *spmd_polkit_action_for(const char *interface, const char *member) {

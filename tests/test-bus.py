@@ -135,13 +135,117 @@ def check_policy(bus, etc):
            "fixing the file and reloading takes it", (rc, err))
 
 
-def call_as_nobody(bus, method):
+def check_changes(bus, etc, run):
+    """Classify, Grant, Revoke and Verify: drop-ins, no-ops, errors."""
+    # persistent classify of the unbound dax1.0 into pool accel
+    rc, data, err = busctl(bus, "call", NAME, PATH, MGR, "Classify", "ssssb", "dax1.0", "spm", "accel", "", "false")
+    files = sorted(os.listdir(etc))
+    dropins = [f for f in files if f.startswith("90-spmctl-device-")]
+    result(rc == 0 and len(dropins) == 1, "Classify writes one device drop-in under the persistent directory",
+           (rc, err, files))
+    text = open(os.path.join(etc, dropins[0])).read() if dropins else ""
+    result("Class=spm\nPool=accel\n" in text and "MatchResource=0x" in text and "dax1.0" in text,
+           "the drop-in names the device by its physical range", text)
+    rc, data, err = busctl(bus, "call", NAME, PATH, MGR, "Classify", "ssssb", "dax1.0", "spm", "accel", "", "false")
+    result(rc == 0 and sorted(os.listdir(etc)) == files, "Classify again is a no-op", (rc, err))
+    wait_for(lambda: prop(bus, PATH, MGR, "Settled") is True)
+    p = plan(bus)
+    result(p is not None and any(a["object"] == "dax1.0" for a in p["actions"]),
+           "the next pass plans the change for the device", p)
+
+    for args, want, name in (
+            (("nope9.9", "spm", "accel", "", "false"), "NoSuchDevice", "unknown device"),
+            (("dax1.0", "fast", "", "", "false"), "InvalidArgs", "unknown class"),
+            (("dax1.0", "spm", "", "", "false"), "InvalidArgs", "spm without a pool"),
+            (("dax1.0", "sysram", "accel", "", "false"), "InvalidArgs", "a pool without spm"),
+            (("dax1.0", "spm", "nopool", "", "false"), "NoSuchPool", "unknown pool"),
+            (("dax1.0", "spm", "accel", "offline", "false"), "InvalidArgs", "offline is not an online type")):
+        rc, data, err = busctl(bus, "call", NAME, PATH, MGR, "Classify", "ssssb", *args)
+        result(rc != 0 and sorted(os.listdir(etc)) == files, "Classify refuses %s, writes nothing" % name, (rc, err))
+        rc, out, err2 = call_as_root_dbus_send(bus, "Classify", "string:" + args[0], "string:" + args[1],
+                                              "string:" + args[2], "string:" + args[3], "boolean:" + args[4])
+        result(want in err2, "  ... with the error %s" % want, err2)
+
+    # runtime grant to a cgroup path, then revoke it again
+    rc, data, err = busctl(bus, "call", NAME, PATH, MGR, "Grant", "ssasb", "cgroup", "/spmd/app", "1", "accel", "true")
+    rdrop = [f for f in os.listdir(run) if f.startswith("90-spmctl-cgroup-")] if os.path.isdir(run) else []
+    result(rc == 0 and len(rdrop) == 1, "Grant --runtime writes a cgroup drop-in under the runtime directory",
+           (rc, err))
+    text = open(os.path.join(run, rdrop[0])).read() if rdrop else ""
+    result("Path=spmd/app\nPools=accel\n" in text, "the drop-in grants the pool to that path", text)
+    rc, data, err = busctl(bus, "call", NAME, PATH, MGR, "Grant", "ssasb", "cgroup", "spmd/app", "1", "accel", "true")
+    result(rc == 0 and ("Pools=accel\n" in open(os.path.join(run, rdrop[0])).read() if rdrop else False),
+           "granting again changes nothing", (rc, err))
+    rc, data, err = busctl(bus, "call", NAME, PATH, MGR, "Revoke", "ssasb", "cgroup", "spmd/app", "1", "accel", "true")
+    text = open(os.path.join(run, rdrop[0])).read() if rdrop else ""
+    result(rc == 0 and "Pools=\n" in text, "Revoke leaves the path without the pool", (rc, err, text))
+    rc, data, err = busctl(bus, "call", NAME, PATH, MGR, "Grant", "ssasb", "unit", "a/b.service", "1", "accel", "true")
+    result(rc != 0 and "Invalid unit" in err, "a unit name with a slash is refused", (rc, err))
+
+    rc, data, err = busctl(bus, "call", NAME, PATH, MGR, "Verify")
+    ok = rc == 0
+    if ok:
+        n, js = data["data"]
+        doc = json.loads(js)
+        ok = n == doc["changes"] == len(doc["actions"])
+    result(ok, "Verify plans against the kernel as it is now", (rc, data, err))
+
+    for method, sig in (("Classify", ("string:dax1.0", "string:sysram", "string:", "string:", "boolean:false")),
+                        ("Grant", ("string:cgroup", "string:x", "array:string:accel", "boolean:true")),
+                        ("Revoke", ("string:cgroup", "string:y", "array:string:accel", "boolean:true"))):
+        if method == "Revoke":
+            # something to revoke: otherwise the call is a no-op, answered
+            # before authorization like every no-op
+            busctl(bus, "call", NAME, PATH, MGR, "Grant", "ssasb", "cgroup", "y", "1", "accel", "true")
+        before = sorted(os.listdir(etc)) + sorted(os.listdir(run))
+        rc, out, err = call_as_nobody(bus, method, *sig)
+        after = sorted(os.listdir(etc)) + sorted(os.listdir(run))
+        result(rc != 0 and "AccessDenied" in err and before == after,
+               "an unprivileged %s is refused before anything is written" % method, (rc, err))
+
+
+def check_spmctl_changes(bus, etc, run):
+    rc, out, err = spmctl(bus, "classify", "dax1.0", "sysram")
+    result(rc == 0, "spmctl classify", (rc, out, err))
+    text = "".join(open(os.path.join(etc, f)).read() for f in os.listdir(etc) if f.startswith("90-spmctl-device-"))
+    result("Class=sysram\n" in text, "spmctl classify replaced the device's drop-in", text)
+    rc, out, err = spmctl(bus, "classify", "dax1.0", "spm", "nopool")
+    result(rc == 1 and "No pool 'nopool'" in err, "spmctl classify with an unknown pool: exit 1, named", (rc, err))
+    rc, out, err = spmctl(bus, "--online=online_kernel", "--runtime", "classify", "dax1.0", "spm", "accel")
+    text = "".join(open(os.path.join(run, f)).read() for f in os.listdir(run) if f.startswith("90-spmctl-device-"))
+    result(rc == 0 and "Online=online_kernel\n" in text, "spmctl --runtime --online= classify", (rc, err, text))
+    rc, out, err = spmctl(bus, "--unit", "grant", "batch.slice", "accel")
+    result(rc == 0 and any("Unit=batch.slice" in open(os.path.join(etc, f)).read() for f in os.listdir(etc)),
+           "spmctl --unit grant", (rc, err))
+    rc, out, err = spmctl(bus, "--unit", "revoke", "batch.slice", "accel")
+    result(rc == 0, "spmctl --unit revoke", (rc, err))
+    rc, out, err = spmctl(bus, "grant", "spmd", "nopool")
+    result(rc == 1 and "No pool 'nopool'" in err, "spmctl grant with an unknown pool: exit 1", (rc, err))
+    wait_for(lambda: prop(bus, PATH, MGR, "Settled") is True)
+    rc, out, err = spmctl(bus, "verify")
+    result(rc in (0, 2) and ("pending" in out or "what the policy says" in out), "spmctl verify", (rc, out, err))
+    rc, out, err = spmctl(bus, "--json", "verify")
+    ok = rc in (0, 2)
+    try:
+        ok = ok and (json.loads(out)["changes"] == 0) == (rc == 0)
+    except (ValueError, KeyError):
+        ok = False
+    result(ok, "spmctl --json verify: the exit code follows the changes", (rc, out, err))
+
+
+def call_as_root_dbus_send(bus, method, *args):
+    p = subprocess.run(["dbus-send", "--bus=" + bus.address, "--print-reply", "--dest=" + NAME, PATH,
+                        MGR + "." + method] + list(args), capture_output=True, text=True, timeout=30)
+    return p.returncode, p.stdout, p.stderr
+
+
+def call_as_nobody(bus, method, *args):
     """Call a Manager method as an unprivileged user (uid 65534). dbus-send,
     not busctl: busctl replaces the text of AccessDenied errors with its own,
     and the text is what these tests check."""
     p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                         "dbus-send", "--bus=" + bus.address, "--print-reply", "--dest=" + NAME, PATH,
-                        MGR + "." + method],
+                        MGR + "." + method] + list(args),
                        capture_output=True, text=True, timeout=30)
     return p.returncode, p.stdout, p.stderr
 
@@ -287,6 +391,8 @@ def main():
 
         check_spmctl_status(bus, os.path.join(host, "sys"))
         check_policy(bus, policy_dirs["SPM_POLICY_ETC_DIR"])
+        check_changes(bus, policy_dirs["SPM_POLICY_ETC_DIR"], policy_dirs["SPM_POLICY_RUN_DIR"])
+        check_spmctl_changes(bus, policy_dirs["SPM_POLICY_ETC_DIR"], policy_dirs["SPM_POLICY_RUN_DIR"])
         check_authorization(bus, env)
 
         spmd.send_signal(signal.SIGTERM)

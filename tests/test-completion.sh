@@ -7,7 +7,7 @@ source "$here/../cli/completion/spmctl"
 
 help=$("$SPMCTL" --help)
 verbs=$(sed -n '/^Commands:/,/^$/p' <<<"$help" | awk 'NR > 1 && NF {print $1}' | sort -u | tr '\n' ' ')
-options=$(sed -n '/^Options:/,/^$/p' <<<"$help" | grep -oE -- '--?[a-z-]+' | sort -u | tr '\n' ' ')
+options=$(sed -n '/^Options:/,/^$/p' <<<"$help" | grep -oE -- ' --?[a-z-]+=?' | tr -d ' ' | sort -u | tr '\n' ' ')
 
 n=0 fail=0
 check() {

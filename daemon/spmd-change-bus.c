@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * The Manager methods that change the policy at run time: Classify, Grant,
+ * Revoke. Each writes one drop-in file (lib/policy-dropin.h) under
+ * /etc/spm.d (persistent) or /run/spm.d (runtime) and reloads the policy;
+ * the next pass applies it. Steps, in order: read the arguments, normalise
+ * them, validate them, reply at once when nothing would change, authorize,
+ * write, reload (taking the file back out if the reload refuses it), reply.
+ * Verify is here too: it plans against a fresh snapshot and changes nothing.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attr.h"
+#include "log.h"
+#include "macro.h"
+#include "paths.h"
+#include "planner.h"
+#include "policy-dropin.h"
+#include "spmd-bus.h"
+#include "spmd-change-bus.h"
+#include "spmd-manager.h"
+#include "spmd-polkit.h"
+#include "strutil.h"
+
+#define ERROR_NO_SUCH_DEVICE  "org.spmd.spm1.Error.NoSuchDevice"
+#define ERROR_NO_SUCH_POOL    "org.spmd.spm1.Error.NoSuchPool"
+#define ERROR_INVALID_POLICY  "org.spmd.spm1.Error.InvalidPolicy"
+#define ERROR_NOT_READY       "org.spmd.spm1.Error.NotReady"
+
+static const char *dropin_dir(bool runtime) {
+        return spm_path(runtime ? SPM_PATH_POLICY_RUN : SPM_PATH_POLICY_ETC);
+}
+
+/* Write the drop-in and reload. If the reload refuses the result, put the
+ * previous file (or nothing) back, so a failed call leaves no trace. */
+static int install_dropin(manager *m, const spm_dropin *d, bool runtime, sd_bus_error *error) {
+        _cleanup_free_ char *path = NULL, *previous = NULL;
+        const char *dir = dropin_dir(runtime);
+        int r;
+
+        if (asprintf(&path, "%s/%s", dir, d->file_name) < 0)
+                return -ENOMEM;
+        r = spm_attr_read(path, &previous);
+        if (r < 0 && r != -ENOENT)
+                return sd_bus_error_set_errnof(error, -r, "Could not read '%s': %m", path);
+
+        r = spm_dropin_write(dir, d);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Could not write '%s': %m", path);
+
+        r = spmd_policy_reload(m);
+        if (r < 0) {
+                int k;
+
+                if (previous) {
+                        spm_dropin old = { .file_name = d->file_name, .text = previous };
+                        _cleanup_free_ char *with_nl = NULL;
+
+                        /* spm_attr_read() dropped the final newline */
+                        if (asprintf(&with_nl, "%s\n", previous) >= 0)
+                                old.text = with_nl;
+                        k = spm_dropin_write(dir, &old);
+                } else
+                        k = spm_dropin_remove(dir, d->file_name);
+                if (k < 0)
+                        log_error_errno(k, "Failed to take back '%s' after a refused reload: %m", path);
+                (void) spmd_policy_reload(m);
+
+                if (r == -EINVAL)
+                        return sd_bus_error_setf(error, ERROR_INVALID_POLICY, "%s", strna(m->policy_error));
+                return sd_bus_error_set_errnof(error, -r, "Could not reload the policy: %m");
+        }
+
+        log_info("Wrote policy drop-in '%s'.", path);
+        manager_mark_dirty(m, false, "policy drop-in");
+        return 0;
+}
+
+static bool valid_pool(manager *m, const char *pool) {
+        return m->policy && spm_policy_find_pool(m->policy, pool);
+}
+
+/* Classify(s device, s class, s pool, s online, b runtime) */
+static int method_classify(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        manager *m = userdata;
+        const char *name, *class_s, *pool, *online_s;
+        const spm_policy_device *rule = NULL, *conflict = NULL;
+        const spm_dax_device *d;
+        spm_device_class cls;
+        spm_online_type online = SPM_ONLINE_INVALID;
+        spm_dropin dropin = {};
+        int runtime, r;
+
+        r = sd_bus_message_read(msg, "ssssb", &name, &class_s, &pool, &online_s, &runtime);
+        if (r < 0)
+                return r;
+
+        /* normalise */
+        if (!*pool)
+                pool = NULL;
+
+        /* validate */
+        if (!m->topo)
+                return sd_bus_error_set(error, ERROR_NOT_READY, "No reconcile pass has run yet.");
+        d = spm_topology_find_dax(m->topo, name);
+        if (!d)
+                return sd_bus_error_setf(error, ERROR_NO_SUCH_DEVICE, "No dax device '%s'.", name);
+        cls = spm_device_class_from_string(class_s);
+        if (cls < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Invalid class '%s' (spm, sysram or ignore).", class_s);
+        if (cls == SPM_CLASS_SPM && !pool)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Class 'spm' needs a pool.");
+        if (cls != SPM_CLASS_SPM && pool)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Only class 'spm' takes a pool, not '%s'.",
+                                         class_s);
+        if (pool && !valid_pool(m, pool))
+                return sd_bus_error_setf(error, ERROR_NO_SUCH_POOL, "No pool '%s' in the policy.", pool);
+        if (*online_s) {
+                online = spm_online_type_from_string(online_s);
+                if (online == SPM_ONLINE_INVALID || online == SPM_ONLINE_OFFLINE)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "Invalid online type '%s' (online_movable, online_kernel, online).",
+                                                 online_s);
+        }
+
+        /* nothing would change: the deciding rule already says so */
+        if (m->policy)
+                rule = spm_plan_device_rule(m->policy, d, d->cxl_region ? spm_topology_find_region(m->topo, d->cxl_region)
+                                                                        : NULL, &conflict);
+        if (rule && !conflict && rule->class == cls && streq_ptr(rule->pool, pool) &&
+            (online == SPM_ONLINE_INVALID || spm_policy_device_online(m->policy, rule) == online))
+                return sd_bus_reply_method_return(msg, NULL);
+
+        r = spmd_authorize(m, msg, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+
+        r = spm_dropin_for_device(m->topo, d, cls, pool, online, "Classify()", &dropin);
+        if (r == -ENODATA)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_NOT_SUPPORTED,
+                                         "Device '%s' has no stable identity (no physical range, no region UUID).", name);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Could not describe '%s' as a policy rule: %m", name);
+
+        r = install_dropin(m, &dropin, runtime, error);
+        spm_dropin_done(&dropin);
+        if (r < 0)
+                return r;
+
+        log_struct(LOG_INFO, LOG_FIELDS(SPM_MESSAGE_POLICY_APPLIED), "Device '%s' classified %s%s%s%s by '%s'.", name,
+                   class_s, pool ? " in pool '" : "", strempty(pool), pool ? "'" : "",
+                   strna(sd_bus_message_get_sender(msg)));
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+/* Grant/Revoke(s kind, s target, as pools, b runtime) */
+static int change_pools(sd_bus_message *msg, manager *m, bool grant, sd_bus_error *error) {
+        _cleanup_strv_free_ char **pools = NULL, **result = NULL;
+        const char *kind, *target;
+        const spm_policy_cgroup *rule = NULL, *conflict = NULL;
+        spm_dropin dropin = {};
+        bool unit, changed = false;
+        int runtime, r;
+
+        r = sd_bus_message_read(msg, "ss", &kind, &target);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read_strv(msg, &pools);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "b", &runtime);
+        if (r < 0)
+                return r;
+
+        /* normalise: cgroup paths are relative to the cgroup root */
+        while (*target == '/')
+                target++;
+
+        /* validate */
+        if (streq(kind, "unit"))
+                unit = true;
+        else if (streq(kind, "cgroup"))
+                unit = false;
+        else
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid kind '%s' (cgroup or unit).", kind);
+        if (!*target || strstr(target, "..") || (unit && strchr(target, '/')))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid %s '%s'.", kind, target);
+        if (strv_length(pools) == 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "No pools given.");
+        for (char **p = pools; *p; p++)
+                if (!valid_pool(m, *p))
+                        return sd_bus_error_setf(error, ERROR_NO_SUCH_POOL, "No pool '%s' in the policy.", *p);
+
+        /* what the target gets now, and what it would get */
+        if (m->policy)
+                rule = spm_plan_cgroup_rule(m->policy, unit ? "" : target, unit ? target : NULL, &conflict);
+        result = calloc(1, sizeof(char *));
+        if (!result)
+                return -ENOMEM;
+        for (char **p = rule ? rule->pools : NULL; p && *p; p++)
+                if (grant || !strv_contains(pools, *p)) {
+                        r = strv_extend(&result, *p);
+                        if (r < 0)
+                                return r;
+                } else
+                        changed = true;
+        if (grant)
+                for (char **p = pools; *p; p++)
+                        if (!strv_contains(result, *p)) {
+                                r = strv_extend(&result, *p);
+                                if (r < 0)
+                                        return r;
+                                changed = true;
+                        }
+        if (!changed)
+                return sd_bus_reply_method_return(msg, NULL);
+
+        r = spmd_authorize(m, msg, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+
+        r = spm_dropin_for_cgroup(target, unit, result, rule ? rule->sysram_all : true, rule ? &rule->sysram : NULL,
+                                  grant ? "Grant()" : "Revoke()", &dropin);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Could not describe '%s' as a policy rule: %m", target);
+
+        r = install_dropin(m, &dropin, runtime, error);
+        spm_dropin_done(&dropin);
+        if (r < 0)
+                return r;
+
+        log_info("%s '%s' %s pool(s) by '%s'.", unit ? "Unit" : "Cgroup", target, grant ? "granted" : "revoked",
+                 strna(sd_bus_message_get_sender(msg)));
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_grant(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return change_pools(msg, userdata, true, error);
+}
+
+static int method_revoke(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return change_pools(msg, userdata, false, error);
+}
+
+/* Verify() → (u changes, s json): plan against the kernel as it is now. */
+static int method_verify(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(spm_topology_freep) spm_topology *t = NULL;
+        _cleanup_(spm_plan_freep) spm_plan *plan = NULL;
+        _cleanup_free_ char *json = NULL;
+        manager *m = userdata;
+        spm_features f;
+        size_t size = 0;
+        FILE *out;
+        int r;
+
+        r = spmd_authorize(m, msg, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+
+        r = spm_topology_load(&t);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Could not read the memory topology: %m");
+        r = spm_features_probe(t, &f);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Could not probe kernel features: %m");
+        r = manager_build_plan(m, t, &f, &plan);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Could not plan: %m");
+
+        out = open_memstream(&json, &size);
+        if (!out)
+                return -ENOMEM;
+        r = spm_plan_format_json(plan, out);
+        if (fclose(out) != 0 && r >= 0)
+                r = -ENOMEM;
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(msg, "us", (uint32_t) plan->n_actions, json);
+}
+
+const sd_bus_vtable spmd_change_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_ARGS("Classify",
+                                SD_BUS_ARGS("s", device, "s", class_, "s", pool, "s", online, "b", runtime),
+                                SD_BUS_NO_RESULT,
+                                method_classify, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Grant",
+                                SD_BUS_ARGS("s", kind, "s", target, "as", pools, "b", runtime),
+                                SD_BUS_NO_RESULT,
+                                method_grant, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Revoke",
+                                SD_BUS_ARGS("s", kind, "s", target, "as", pools, "b", runtime),
+                                SD_BUS_NO_RESULT,
+                                method_revoke, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Verify",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("u", changes, "s", json),
+                                method_verify, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END,
+};
