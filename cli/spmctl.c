@@ -24,6 +24,7 @@ static const verb verbs[] = {
         { "status",  0, 0, verb_status,  "status",  "Show kernel features and a summary of SPM memory" },
         { "nodes",   0, 0, verb_nodes,   "nodes",   "List NUMA nodes and their class" },
         { "devices", 0, 0, verb_devices, "devices", "List dax devices and their memory" },
+        { "cgroups", 0, 1, verb_cgroups, "cgroups [PATH]", "List cgroups, their memory masks and the rule for each" },
         { "policy",  1, INT_MAX, verb_policy, "policy check [PATH...]", "Validate policy files (default: the installed ones)" },
         { "plan",    0, INT_MAX, verb_plan,   "plan [PATH...]", "Show what the policy would change on this host" },
         { "classify", 2, 3, verb_classify, "classify DEVICE CLASS [POOL]", "Classify a device (spm POOL, sysram, ignore)" },

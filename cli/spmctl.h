@@ -27,6 +27,7 @@ typedef int (*spmctl_verb_fn)(int argc, char *argv[], spmctl_context *ctx);
 int verb_status(int argc, char *argv[], spmctl_context *ctx);
 int verb_nodes(int argc, char *argv[], spmctl_context *ctx);
 int verb_devices(int argc, char *argv[], spmctl_context *ctx);
+int verb_cgroups(int argc, char *argv[], spmctl_context *ctx);
 int verb_policy(int argc, char *argv[], spmctl_context *ctx);
 int verb_plan(int argc, char *argv[], spmctl_context *ctx);
 int verb_reload(int argc, char *argv[], spmctl_context *ctx);

@@ -12,6 +12,8 @@
 #include "spmd-bus.h"
 #include "spmd-manager.h"
 #include "spmd-polkit.h"
+#include "cgroup-tree.h"
+#include "planner.h"
 
 static int append_mask(sd_bus_message *reply, const spm_nodemask *mask) {
         int r = sd_bus_message_open_container(reply, 'a', "u");
@@ -144,6 +146,80 @@ static int method_list_devices(sd_bus_message *msg, void *userdata, sd_bus_error
         return sd_bus_send(NULL, reply, NULL);
 }
 
+static void mask_text(bool present, const spm_nodemask *m, char *buf, size_t size) {
+        if (present)
+                spm_nodemask_format_buf(m, buf, size);
+        else
+                snprintf(buf, size, "-");
+}
+
+/* ListCgroups(s prefix) → a(sssssbb): path ("/..."), cpuset.mems,
+ * mems.effective, mems.sysram ("-" when a file is absent), the policy rule
+ * that decides the cgroup ("file:line [Cgroup name]", "" for none), whether
+ * it is a systemd unit, whether it is in a delegated subtree. Read fresh
+ * from cgroupfs: masks change between passes. */
+static int method_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(spm_cgroup_tree_freep) spm_cgroup_tree *tree = NULL;
+        manager *m = userdata;
+        const char *prefix;
+        size_t plen;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &prefix);
+        if (r < 0)
+                return r;
+        while (*prefix == '/')
+                prefix++;
+        plen = strlen(prefix);
+
+        r = spmd_authorize(m, msg, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+
+        r = spm_cgroup_tree_load(&tree);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Could not read the cgroup tree: %m");
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(sssssbb)");
+        if (r < 0)
+                return r;
+
+        for (size_t i = 0; i < tree->n; i++) {
+                const spm_cgroup *g = &tree->cgroups[i];
+                const spm_policy_cgroup *rule = NULL, *conflict = NULL;
+                char mems[SPM_NODEMASK_STRLEN_MAX], eff[SPM_NODEMASK_STRLEN_MAX], sys[SPM_NODEMASK_STRLEN_MAX];
+                _cleanup_free_ char *path = NULL, *label = NULL;
+
+                /* the prefix names a subtree: "a" is not a prefix of "ab" */
+                if (plen > 0 && !(startswith(g->path, prefix) && (g->path[plen] == 0 || g->path[plen] == '/')))
+                        continue;
+
+                mask_text(g->cpuset.mems_present, &g->cpuset.mems, mems, sizeof mems);
+                mask_text(g->cpuset.effective_present, &g->cpuset.effective, eff, sizeof eff);
+                mask_text(g->cpuset.sysram_present, &g->cpuset.sysram, sys, sizeof sys);
+                if (m->policy)
+                        rule = spm_plan_cgroup_rule(m->policy, g->path, g->is_unit ? g->name : NULL, &conflict);
+                if (rule && asprintf(&label, "%s:%u [Cgroup %s]", rule->where.file, rule->where.line, rule->name) < 0)
+                        return -ENOMEM;
+                if (asprintf(&path, "/%s", g->path) < 0)
+                        return -ENOMEM;
+
+                r = sd_bus_message_append(reply, "(sssssbb)", path, mems, eff, sys, strempty(label), g->is_unit,
+                                          g->delegated);
+                if (r < 0)
+                        return r;
+        }
+
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
 /* Reload(): re-read the policy and resync everything from the kernel. The
  * call returns once the pass is queued; Settled turns true when it is
  * done. */
@@ -217,6 +293,10 @@ const sd_bus_vtable spmd_manager_vtable[] = {
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("a(sssisuuo)", devices),
                                 method_list_devices, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListCgroups",
+                                SD_BUS_ARGS("s", prefix),
+                                SD_BUS_RESULT("a(sssssbb)", cgroups),
+                                method_list_cgroups, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Plan",
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_RESULT("s", json),

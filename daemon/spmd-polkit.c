@@ -21,6 +21,7 @@ typedef struct auth_rule {
 static const auth_rule rules[] = {
         { SPM_BUS_IFACE_MANAGER, "ListNodes",   NULL },
         { SPM_BUS_IFACE_MANAGER, "ListDevices", NULL },
+        { SPM_BUS_IFACE_MANAGER, "ListCgroups", NULL },
         { SPM_BUS_IFACE_MANAGER, "Plan",        NULL },
         { SPM_BUS_IFACE_MANAGER, "Verify",      NULL },
         { SPM_BUS_IFACE_MANAGER, "Reload",      "org.spmd.spm1.reload" },

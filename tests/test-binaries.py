@@ -152,6 +152,25 @@ def check_failures():
     result(ok, "malformed host: still answers, counts unreadable attributes", (rc, out[:500], err))
 
 
+def check_cgroups():
+    rc, out, err = run([SPMCTL, "cgroups"], sysfs=fixture("spm-v2"))
+    result(rc == 0 and "/spmd/app" in out and "spmd is not running" in out, "cgroups lists the tree, says where from",
+           (rc, out, err))
+    rc, out, err = run([SPMCTL, "--json", "cgroups", "/spmd"], sysfs=fixture("spm-v2"))
+    try:
+        doc = json.loads(out)
+        paths = [c["path"] for c in doc["cgroups"]]
+        app = [c for c in doc["cgroups"] if c["path"] == "/spmd/app"][0]
+        ok = (rc == 0 and doc["source"] == "kernel" and paths == ["/spmd", "/spmd/app"] and
+              list(app.keys()) == ["path", "mems", "effective", "sysram", "rule", "unit", "delegated"] and
+              app["mems"] == "2" and app["sysram"] == "")
+    except (ValueError, KeyError, IndexError):
+        ok = False
+    result(ok, "cgroups --json PATH: the subtree only, schema", (rc, out, err))
+    rc, out, err = run([SPMCTL, "cgroups", "spm"], sysfs=fixture("spm-v2"))
+    result(rc == 0 and "No cgroups below /spm." in out, "a prefix matches whole path components", (rc, out))
+
+
 def check_spmd():
     rc, out, err = run([SPMD, "--version"])
     result(rc == 0 and out.startswith("spmd "), "spmd --version", (rc, out, err))
@@ -168,6 +187,7 @@ def main():
     check_every_fixture()
     check_spm_v2_meaning()
     check_failures()
+    check_cgroups()
     check_spmd()
     return TAP.done()
 

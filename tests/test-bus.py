@@ -204,6 +204,19 @@ def check_changes(bus, etc, run):
                "an unprivileged %s is refused before anything is written" % method, (rc, err))
 
 
+def check_list_cgroups(bus):
+    rc, data, err = busctl(bus, "call", NAME, PATH, MGR, "ListCgroups", "s", "/spmd")
+    rows = data["data"][0] if rc == 0 else []
+    result(rc == 0 and [r[0] for r in rows] == ["/spmd", "/spmd/app"], "ListCgroups lists a subtree", (rc, data, err))
+    rc, out, err = spmctl(bus, "--json", "cgroups")
+    try:
+        doc = json.loads(out)
+        ok = rc == 0 and doc["source"] == "daemon" and any(c["path"] == "/spmd/app" for c in doc["cgroups"])
+    except (ValueError, KeyError):
+        ok = False
+    result(ok, "spmctl cgroups asks spmd when it runs", (rc, out, err))
+
+
 def check_spmctl_changes(bus, etc, run):
     rc, out, err = spmctl(bus, "classify", "dax1.0", "sysram")
     result(rc == 0, "spmctl classify", (rc, out, err))
@@ -393,6 +406,7 @@ def main():
         check_policy(bus, policy_dirs["SPM_POLICY_ETC_DIR"])
         check_changes(bus, policy_dirs["SPM_POLICY_ETC_DIR"], policy_dirs["SPM_POLICY_RUN_DIR"])
         check_spmctl_changes(bus, policy_dirs["SPM_POLICY_ETC_DIR"], policy_dirs["SPM_POLICY_RUN_DIR"])
+        check_list_cgroups(bus)
         check_authorization(bus, env)
 
         spmd.send_signal(signal.SIGTERM)
