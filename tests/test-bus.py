@@ -7,6 +7,7 @@ the spm-v2 fixture, and checks the org.spmd.spm1 objects, properties,
 methods and signals with busctl. Prints TAP.
 """
 
+import concurrent.futures
 import json
 import os
 import shutil
@@ -294,6 +295,15 @@ def check_authorization(bus, env):
         rc, out, err = call_as_nobody(bus, "Reload")
         result(rc == 0 and wait_for(lambda: prop(bus, PATH, MGR, "ReconcileCount") > count),
                "polkit says yes: the call goes through after the asynchronous check", (rc, out, err))
+
+        # many callers at once, half of them waiting on polkit
+        with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+            jobs = [pool.submit(call_as_nobody, bus, "Reload") for _ in range(20)]
+            jobs += [pool.submit(busctl, bus, "call", NAME, PATH, MGR, "ListDevices") for _ in range(20)]
+            jobs += [pool.submit(busctl, bus, "get-property", NAME, PATH, MGR, "Settled") for _ in range(20)]
+            rcs = [j.result()[0] for j in jobs]
+        result(rcs == [0] * len(rcs) and prop(bus, PATH, MGR, "Version"),
+               "60 concurrent clients (20 through polkit) all answered", rcs)
     finally:
         polkit.terminate()
         polkit.wait(timeout=10)
