@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "bus-client.h"
-#include "cgroup-tree.h"
+#include "cgroup-report.h"
 #include "json-writer.h"
 #include "macro.h"
 #include "planner.h"
@@ -80,18 +80,10 @@ static int from_daemon(sd_bus *bus, const char *prefix, rows *ret) {
         return 0;
 }
 
-static void mask_text(bool present, const spm_nodemask *m, char *buf, size_t size) {
-        if (present)
-                spm_nodemask_format_buf(m, buf, size);
-        else
-                snprintf(buf, size, "-");
-}
-
 static int from_kernel(const char *prefix, rows *ret) {
         _cleanup_(spm_cgroup_tree_freep) spm_cgroup_tree *tree = NULL;
         _cleanup_(spm_policy_freep) spm_policy *policy = NULL;
         spm_diags d = {};
-        size_t plen = strlen(prefix);
         int r;
 
         r = spm_cgroup_tree_load(&tree);
@@ -110,22 +102,15 @@ static int from_kernel(const char *prefix, rows *ret) {
 
         for (size_t i = 0; i < tree->n; i++) {
                 const spm_cgroup *g = &tree->cgroups[i];
-                const spm_policy_cgroup *rule = NULL, *conflict = NULL;
-                char mems[SPM_NODEMASK_STRLEN_MAX], eff[SPM_NODEMASK_STRLEN_MAX], sys[SPM_NODEMASK_STRLEN_MAX];
-                _cleanup_free_ char *path = NULL, *label = NULL;
+                spm_cgroup_report rep;
 
-                if (plen > 0 && !(startswith(g->path, prefix) && (g->path[plen] == 0 || g->path[plen] == '/')))
+                if (!spm_cgroup_path_in(g->path, prefix))
                         continue;
-                mask_text(g->cpuset.mems_present, &g->cpuset.mems, mems, sizeof mems);
-                mask_text(g->cpuset.effective_present, &g->cpuset.effective, eff, sizeof eff);
-                mask_text(g->cpuset.sysram_present, &g->cpuset.sysram, sys, sizeof sys);
-                if (policy)
-                        rule = spm_plan_cgroup_rule(policy, g->path, g->is_unit ? g->name : NULL, &conflict);
-                if (rule && asprintf(&label, "%s:%u [Cgroup %s]", rule->where.file, rule->where.line, rule->name) < 0)
-                        return -ENOMEM;
-                if (asprintf(&path, "/%s", g->path) < 0)
-                        return -ENOMEM;
-                r = rows_add(ret, path, mems, eff, sys, strempty(label), g->is_unit, g->delegated);
+                r = spm_cgroup_report_make(g, policy, &rep);
+                if (r >= 0)
+                        r = rows_add(ret, rep.path, rep.mems, rep.effective, rep.sysram, strempty(rep.rule),
+                                     g->is_unit, g->delegated);
+                spm_cgroup_report_done(&rep);
                 if (r < 0)
                         return r;
         }

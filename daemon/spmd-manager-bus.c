@@ -12,8 +12,7 @@
 #include "spmd-bus.h"
 #include "spmd-manager.h"
 #include "spmd-polkit.h"
-#include "cgroup-tree.h"
-#include "planner.h"
+#include "cgroup-report.h"
 
 static int append_mask(sd_bus_message *reply, const spm_nodemask *mask) {
         int r = sd_bus_message_open_container(reply, 'a', "u");
@@ -146,13 +145,6 @@ static int method_list_devices(sd_bus_message *msg, void *userdata, sd_bus_error
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static void mask_text(bool present, const spm_nodemask *m, char *buf, size_t size) {
-        if (present)
-                spm_nodemask_format_buf(m, buf, size);
-        else
-                snprintf(buf, size, "-");
-}
-
 /* ListCgroups(s prefix) → a(sssssbb): path ("/..."), cpuset.mems,
  * mems.effective, mems.sysram ("-" when a file is absent), the policy rule
  * that decides the cgroup ("file:line [Cgroup name]", "" for none), whether
@@ -163,7 +155,6 @@ static int method_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error
         _cleanup_(spm_cgroup_tree_freep) spm_cgroup_tree *tree = NULL;
         manager *m = userdata;
         const char *prefix;
-        size_t plen;
         int r;
 
         r = sd_bus_message_read(msg, "s", &prefix);
@@ -171,7 +162,6 @@ static int method_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error
                 return r;
         while (*prefix == '/')
                 prefix++;
-        plen = strlen(prefix);
 
         r = spmd_authorize(m, msg, error);
         if (r <= 0)
@@ -190,26 +180,15 @@ static int method_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error
 
         for (size_t i = 0; i < tree->n; i++) {
                 const spm_cgroup *g = &tree->cgroups[i];
-                const spm_policy_cgroup *rule = NULL, *conflict = NULL;
-                char mems[SPM_NODEMASK_STRLEN_MAX], eff[SPM_NODEMASK_STRLEN_MAX], sys[SPM_NODEMASK_STRLEN_MAX];
-                _cleanup_free_ char *path = NULL, *label = NULL;
+                spm_cgroup_report rep;
 
-                /* the prefix names a subtree: "a" is not a prefix of "ab" */
-                if (plen > 0 && !(startswith(g->path, prefix) && (g->path[plen] == 0 || g->path[plen] == '/')))
+                if (!spm_cgroup_path_in(g->path, prefix))
                         continue;
-
-                mask_text(g->cpuset.mems_present, &g->cpuset.mems, mems, sizeof mems);
-                mask_text(g->cpuset.effective_present, &g->cpuset.effective, eff, sizeof eff);
-                mask_text(g->cpuset.sysram_present, &g->cpuset.sysram, sys, sizeof sys);
-                if (m->policy)
-                        rule = spm_plan_cgroup_rule(m->policy, g->path, g->is_unit ? g->name : NULL, &conflict);
-                if (rule && asprintf(&label, "%s:%u [Cgroup %s]", rule->where.file, rule->where.line, rule->name) < 0)
-                        return -ENOMEM;
-                if (asprintf(&path, "/%s", g->path) < 0)
-                        return -ENOMEM;
-
-                r = sd_bus_message_append(reply, "(sssssbb)", path, mems, eff, sys, strempty(label), g->is_unit,
-                                          g->delegated);
+                r = spm_cgroup_report_make(g, m->policy, &rep);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "(sssssbb)", rep.path, rep.mems, rep.effective, rep.sysram,
+                                                  strempty(rep.rule), g->is_unit, g->delegated);
+                spm_cgroup_report_done(&rep);
                 if (r < 0)
                         return r;
         }
