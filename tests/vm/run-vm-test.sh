@@ -13,7 +13,8 @@
 # (no root to install packages and the tools are missing).
 #
 # Knobs (environment), see tests/vm/README.md:
-#   SPM_VM_VARIANT=all|nvdimm|hmem  what backs the dax device (default all)
+#   SPM_VM_VARIANT=all|nvdimm|hmem|hmem-auto  the dax device's backing
+#                                   (default all: the three in turn)
 #   SPM_VM_CACHE=/var/tmp/spmd-vm   kernel cache, image, console logs
 #   SPM_VM_KERNEL_PKG=linux-image-6.12.117+deb12-amd64   pin the kernel
 #   SPM_VM_BUILD_DIR=<repo>/build   meson build dir holding spmctl
@@ -42,9 +43,9 @@ die() { echo "run-vm-test: $*" >&2; exit 1; }
 skip() { echo "run-vm-test: SKIP: $*" >&2; exit 77; }
 
 case $variant in
-all) variants="nvdimm hmem" ;;
-nvdimm|hmem) variants=$variant ;;
-*) die "SPM_VM_VARIANT must be all, nvdimm or hmem (got '$variant')" ;;
+all) variants="nvdimm hmem hmem-auto" ;;
+nvdimm|hmem|hmem-auto) variants=$variant ;;
+*) die "SPM_VM_VARIANT must be all, nvdimm, hmem or hmem-auto (got '$variant')" ;;
 esac
 case $tcg_thread in single|multi) ;; *) die "SPM_VM_TCG_THREAD must be single or multi" ;; esac
 
@@ -194,7 +195,7 @@ qemu_args() {
                       -numa node,nodeid=2
                       -object memory-backend-ram,id=nv0,size=1G -device nvdimm,id=nvdimm0,memdev=nv0,node=2"
                 ;;
-        hmem)
+        hmem|hmem-auto)
                 echo "-machine pc -m 1536M
                       -object memory-backend-ram,id=ram0,size=512M -object memory-backend-ram,id=ram1,size=512M
                       -object memory-backend-ram,id=ram2,size=512M
@@ -205,7 +206,7 @@ qemu_args() {
 }
 kernel_cmdline() {
         local c="console=ttyS0 panic=-1 quiet spmvm.variant=$1 spmvm.limit=$((vm_timeout - 30))"
-        [ "$1" = hmem ] && c="$c memmap=512M%512M-1+0xefffffff"
+        [ "$1" != nvdimm ] && c="$c memmap=512M%512M-1+0xefffffff"
         echo "$c"
 }
 

@@ -14,6 +14,9 @@
 #   d  cgroups   no cgroupfs, then cgroup2 with cpuset
 #   e  hmem      (variant hmem) the kernel bound the soft-reserved range
 #                to kmem itself; continues with b, c as above
+#   f  auto      (variant hmem-auto) the same with the kernel's own
+#                onlining policy as booted: kmem onlines every block at
+#                once, in whatever zone the kernel picks
 #   u  user      the same reader run as an unprivileged user
 #
 # Every state runs the generic comparison (every node, every dax device,
@@ -317,9 +320,12 @@ info "nodes possible=$(cat $NODE/possible) online=$(cat $NODE/online) has_memory
 
 # the policy as booted (Debian's 6.12: CONFIG_MHP_DEFAULT_ONLINE_TYPE_ONLINE_AUTO)
 snap && check "auto_online_blocks as booted" "$(cat $MEM/auto_online_blocks)" "$(jv memory.auto_online_blocks)"
-# Hot-added memory must wait for us, or kmem would online it itself.
-echo offline > $MEM/auto_online_blocks
-check "auto_online_blocks set" offline "$(cat $MEM/auto_online_blocks)"
+# Hot-added memory must wait for us, or kmem would online it itself
+# (which is what the hmem-auto variant wants to see).
+if [ $variant != hmem-auto ]; then
+        echo offline > $MEM/auto_online_blocks
+        check "auto_online_blocks set" offline "$(cat $MEM/auto_online_blocks)"
+fi
 
 for m in nfit nd_pmem dax_pmem device_dax kmem dax_hmem; do
         modprobe $m 2>/tmp/modprobe.err || bad "modprobe $m: $(cat /tmp/modprobe.err)"
@@ -348,7 +354,7 @@ nvdimm)
         fi
         wait_for 10 has_dax || bad "no dax device appeared"
         ;;
-hmem)
+hmem|hmem-auto)
         enter e-hmem
         wait_for 10 has_dax || bad "no dax device from the soft-reserved range"
         ;;
@@ -362,7 +368,13 @@ DAX=$(cd $DAXBUS/devices && ls -d dax[0-9]*.[0-9]* 2>/dev/null | head -n1)
 TN=$(cat $DAXBUS/devices/$DAX/target_node)
 info "$DAX driver=$(dax_driver $DAX) target_node=$TN size=$(cat $DAXBUS/devices/$DAX/size) path=$(readlink -f $DAXBUS/devices/$DAX)"
 check "target node is 2" 2 "$TN"
-if in_list $TN "$(cat $NODE/has_memory)"; then bad "node$TN has memory before kmem"; else ok "node$TN has no memory yet"; fi
+if [ $variant = hmem-auto ]; then
+        info "node$TN has_memory=$(cat $NODE/has_memory): kmem has onlined it already"
+elif in_list $TN "$(cat $NODE/has_memory)"; then
+        bad "node$TN has memory before kmem"
+else
+        ok "node$TN has no memory yet"
+fi
 
 compare_all
 i=$(idx devices name $DAX)
@@ -394,58 +406,76 @@ else
         enter e-hmem-kmem
 fi
 
-# b: on kmem, every block still offline
-[ "$(dax_driver $DAX)" = kmem ] && ok "$DAX on kmem" || bad "$DAX driver $(dax_driver $DAX)"
-BLOCKS=$(blocks_of_node $TN)
-NB=$(count_words "$BLOCKS")
-[ "$NB" -gt 0 ] && ok "kernel added $NB blocks to node$TN" || bad "no blocks under node$TN"
-compare_all
-i=$(idx devices name $DAX); n=$(idx nodes node $TN)
-check "b: $DAX memory_blocks" "$NB" "$(jv devices.$i.memory_blocks)"
-check "b: $DAX memory_blocks_online" 0 "$(jv devices.$i.memory_blocks_online)"
-check "b: node$TN class" memoryless "$(jv nodes.$n.class)"
-check "b: node$TN memory_blocks" "$NB" "$(jv nodes.$n.memory_blocks)"
-check "b: features.hotplug (kmem device without state/hotplug)" none "$(jv features.hotplug)"
-check "b: devices table STATE" offline "$(table_state $DAX)"
-show
+if [ $variant = hmem-auto ]; then
+        # f: kmem onlined the blocks as the device was bound; the kernel
+        # chose the zone
+        enter f-auto-online
+        BLOCKS=$(blocks_of_node $TN)
+        NB=$(count_words "$BLOCKS")
+        [ "$NB" -gt 0 ] && ok "kernel added $NB blocks to node$TN" || bad "no blocks under node$TN"
+        wait_for 10 sh -c "! grep -qx offline $NODE/node$TN/memory*/state" ||
+                bad "blocks still offline under auto_online_blocks=$(cat $MEM/auto_online_blocks)"
+        info "zones chosen by the kernel: $(cat $NODE/node$TN/memory*/valid_zones | sort | uniq -c | tr -s ' \n' ' ')"
+        compare_all
+        i=$(idx devices name $DAX); n=$(idx nodes node $TN)
+        check "f: $DAX memory_blocks_online" "$NB" "$(jv devices.$i.memory_blocks_online)"
+        check "f: node$TN class" sysram "$(jv nodes.$n.class)"
+        check "f: devices table STATE" online "$(table_state $DAX)"
+        show
+else
+        # b: on kmem, every block still offline
+        [ "$(dax_driver $DAX)" = kmem ] && ok "$DAX on kmem" || bad "$DAX driver $(dax_driver $DAX)"
+        BLOCKS=$(blocks_of_node $TN)
+        NB=$(count_words "$BLOCKS")
+        [ "$NB" -gt 0 ] && ok "kernel added $NB blocks to node$TN" || bad "no blocks under node$TN"
+        compare_all
+        i=$(idx devices name $DAX); n=$(idx nodes node $TN)
+        check "b: $DAX memory_blocks" "$NB" "$(jv devices.$i.memory_blocks)"
+        check "b: $DAX memory_blocks_online" 0 "$(jv devices.$i.memory_blocks_online)"
+        check "b: node$TN class" memoryless "$(jv nodes.$n.class)"
+        check "b: node$TN memory_blocks" "$NB" "$(jv nodes.$n.memory_blocks)"
+        check "b: features.hotplug (kmem device without state/hotplug)" none "$(jv features.hotplug)"
+        check "b: devices table STATE" offline "$(table_state $DAX)"
+        show
 
-# c: online_movable, block by block
-enter c-movable
-for b in $BLOCKS; do echo online_movable > $MEM/$b/state || bad "online_movable $b"; done
-z=0; for b in $BLOCKS; do [ "$(cat $MEM/$b/valid_zones)" = Movable ] && z=$((z + 1)); done
-check "c: blocks with valid_zones Movable (kernel)" "$NB" "$z"
-compare_all
-i=$(idx devices name $DAX); n=$(idx nodes node $TN)
-check "c: $DAX memory_blocks_online" "$NB" "$(jv devices.$i.memory_blocks_online)"
-check "c: node$TN class" sysram "$(jv nodes.$n.class)"
-check "c: node$TN has_memory" true "$(jv nodes.$n.has_memory)"
-check "c: node$TN has_normal_memory (Movable only)" false "$(jv nodes.$n.has_normal_memory)"
-check "c: node$TN mem_total_kb > 0" true "$(tf [ "$(jv nodes.$n.mem_total_kb)" -gt 0 ])"
-check "c: devices table STATE" online "$(table_state $DAX)"
-show
+        # c: online_movable, block by block
+        enter c-movable
+        for b in $BLOCKS; do echo online_movable > $MEM/$b/state || bad "online_movable $b"; done
+        z=0; for b in $BLOCKS; do [ "$(cat $MEM/$b/valid_zones)" = Movable ] && z=$((z + 1)); done
+        check "c: blocks with valid_zones Movable (kernel)" "$NB" "$z"
+        compare_all
+        i=$(idx devices name $DAX); n=$(idx nodes node $TN)
+        check "c: $DAX memory_blocks_online" "$NB" "$(jv devices.$i.memory_blocks_online)"
+        check "c: node$TN class" sysram "$(jv nodes.$n.class)"
+        check "c: node$TN has_memory" true "$(jv nodes.$n.has_memory)"
+        check "c: node$TN has_normal_memory (Movable only)" false "$(jv nodes.$n.has_normal_memory)"
+        check "c: node$TN mem_total_kb > 0" true "$(tf [ "$(jv nodes.$n.mem_total_kb)" -gt 0 ])"
+        check "c: devices table STATE" online "$(table_state $DAX)"
+        show
 
-# c2: offline again (hot-remove of the memory, the device stays on kmem)
-enter c2-removed
-for b in $BLOCKS; do echo offline > $MEM/$b/state || bad "offline $b"; done
-compare_all
-i=$(idx devices name $DAX); n=$(idx nodes node $TN)
-check "c2: $DAX memory_blocks_online" 0 "$(jv devices.$i.memory_blocks_online)"
-check "c2: node$TN class" memoryless "$(jv nodes.$n.class)"
+        # c2: offline again (hot-remove of the memory, the device stays on kmem)
+        enter c2-removed
+        for b in $BLOCKS; do echo offline > $MEM/$b/state || bad "offline $b"; done
+        compare_all
+        i=$(idx devices name $DAX); n=$(idx nodes node $TN)
+        check "c2: $DAX memory_blocks_online" 0 "$(jv devices.$i.memory_blocks_online)"
+        check "c2: node$TN class" memoryless "$(jv nodes.$n.class)"
 
-# c3: kmem unbound from the offline device: the kernel removes the blocks
-enter c3-kmem-unbound
-base_blocks=$(( $(cd $MEM && ls -d memory[0-9]* | wc -l) - NB ))
-echo $DAX > $DAXBUS/drivers/kmem/unbind || bad "unbind from kmem"
-compare_all
-i=$(idx devices name $DAX); n=$(idx nodes node $TN)
-check "c3: $DAX driver" null "$(jv devices.$i.driver)"
-check "c3: node$TN memory_blocks (removed)" 0 "$(jv nodes.$n.memory_blocks)"
-check "c3: memory.blocks (removed)" "$base_blocks" "$(jv memory.blocks)"
-check "c3: $DAX memory_blocks" 0 "$(jv devices.$i.memory_blocks)"
-echo $DAX > $DAXBUS/drivers/kmem/bind || bad "bind to kmem again"
-BLOCKS=$(blocks_of_node $TN)
-check "c3: blocks back after rebinding kmem" "$NB" "$(count_words "$BLOCKS")"
-for b in $BLOCKS; do echo online_movable > $MEM/$b/state || bad "re-online $b"; done
+        # c3: kmem unbound from the offline device: the kernel removes the blocks
+        enter c3-kmem-unbound
+        base_blocks=$(( $(cd $MEM && ls -d memory[0-9]* | wc -l) - NB ))
+        echo $DAX > $DAXBUS/drivers/kmem/unbind || bad "unbind from kmem"
+        compare_all
+        i=$(idx devices name $DAX); n=$(idx nodes node $TN)
+        check "c3: $DAX driver" null "$(jv devices.$i.driver)"
+        check "c3: node$TN memory_blocks (removed)" 0 "$(jv nodes.$n.memory_blocks)"
+        check "c3: memory.blocks (removed)" "$base_blocks" "$(jv memory.blocks)"
+        check "c3: $DAX memory_blocks" 0 "$(jv devices.$i.memory_blocks)"
+        echo $DAX > $DAXBUS/drivers/kmem/bind || bad "bind to kmem again"
+        BLOCKS=$(blocks_of_node $TN)
+        check "c3: blocks back after rebinding kmem" "$NB" "$(count_words "$BLOCKS")"
+        for b in $BLOCKS; do echo online_movable > $MEM/$b/state || bad "re-online $b"; done
+fi # hmem-auto
 
 # d: cgroup2 with cpuset, mounted inside the guest only
 enter d-cgroup2
