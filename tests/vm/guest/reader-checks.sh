@@ -24,6 +24,11 @@
 # expectations particular to that state. Each check prints one line
 # "E2E: OK ..." or "E2E: FAIL ..." to the console and to /tmp/e2e.log.
 
+# A sanitizer build of spmctl (SPM_VM_BUILD_DIR=build-san) must fail the
+# check that ran it, not just print: UBSan continues by default.
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+
 SYS=/sys
 MEM=$SYS/devices/system/memory
 NODE=$SYS/devices/system/node
