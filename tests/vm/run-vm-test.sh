@@ -78,8 +78,16 @@ t_apt=$(( $(now_ms) - t ))
 # /boot and no initramfs hooks run. A stamp marks a complete unpack.
 t=$(now_ms)
 kpkg=${SPM_VM_KERNEL_PKG:-}
+resolve_kernel() {
+        apt-cache depends "$kernel_meta" 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }' || true
+}
 if [ -z "$kpkg" ]; then
-        kpkg=$(apt-cache depends "$kernel_meta" 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }' || true)
+        kpkg=$(resolve_kernel)
+        # a machine whose package index was never fetched
+        if [ -z "$kpkg" ] && [ "${SPM_VM_SKIP_APT:-0}" != 1 ] && [ "$(id -u)" -eq 0 ]; then
+                apt-get update -qq || true
+                kpkg=$(resolve_kernel)
+        fi
 fi
 if [ -z "$kpkg" ]; then
         # No package index (offline machine): use what the cache holds.
