@@ -48,6 +48,12 @@ done
 ok()   { echo "E2E: OK   [$state] $*"; echo "E2E: OK   [$state] $*" >> $LOG; }
 bad()  { echo "E2E: FAIL [$state] $*"; echo "E2E: FAIL [$state] $*" >> $LOG; }
 info() { echo "E2E: ---- [$state] $*"; }
+# checkj WHAT EXPECTED PATH: check against spmctl's value at PATH, looked
+# up without a subshell
+checkj() {
+        eval "JV=\"\${J__${3//./__}-<absent>}\""
+        check "$1" "$2" "$JV"
+}
 # check WHAT EXPECTED ACTUAL
 check() {
         if [ "$2" = "$3" ]; then ok "$1 = $3"; else bad "$1: kernel says '$2', spmctl says '$3'"; fi
@@ -153,10 +159,10 @@ expected_class() {
 
 compare_memory() {
         local nblocks
-        check "memory.block_size" "$(hex2dec 0x$(cat $MEM/block_size_bytes))" "$(jv memory.block_size)"
-        check "memory.auto_online_blocks" "$(cat $MEM/auto_online_blocks)" "$(jv memory.auto_online_blocks)"
+        checkj "memory.block_size" "$(hex2dec 0x$(cat $MEM/block_size_bytes))" memory.block_size
+        checkj "memory.auto_online_blocks" "$(cat $MEM/auto_online_blocks)" memory.auto_online_blocks
         nblocks=$(cd $MEM && ls -d memory[0-9]* | wc -l)
-        check "memory.blocks" "$nblocks" "$(jv memory.blocks)"
+        checkj "memory.blocks" "$nblocks" memory.blocks
 }
 
 compare_nodes() {
@@ -167,25 +173,24 @@ compare_nodes() {
         for n in $all; do
                 i=$(idx nodes node $n)
                 if [ -z "$i" ]; then bad "node $n missing from spmctl's nodes"; continue; fi
-                check "node$n class" "$(expected_class $n)" "$(jv nodes.$i.class)"
-                check "node$n online" "$(tf in_set $n "$L_online")" "$(jv nodes.$i.online)"
-                check "node$n has_memory" "$(tf in_set $n "$L_has_memory")" "$(jv nodes.$i.has_memory)"
-                check "node$n has_normal_memory" "$(tf in_set $n "$L_has_normal_memory")" \
-                        "$(jv nodes.$i.has_normal_memory)"
-                check "node$n has_cpu" "$(tf in_set $n "$L_has_cpu")" "$(jv nodes.$i.has_cpu)"
-                if [ -e $NODE/has_private_memory ]; then exp=bool; else exp=null; fi
-                got=$(jv nodes.$i.has_private_memory)
-                [ "$exp" = null ] && check "node$n has_private_memory" null "$got"
+                checkj "node$n class" "$(expected_class $n)" nodes.$i.class
+                checkj "node$n online" "$(tf in_set $n "$L_online")" nodes.$i.online
+                checkj "node$n has_memory" "$(tf in_set $n "$L_has_memory")" nodes.$i.has_memory
+                checkj "node$n has_normal_memory" "$(tf in_set $n "$L_has_normal_memory")" \
+                        nodes.$i.has_normal_memory
+                checkj "node$n has_cpu" "$(tf in_set $n "$L_has_cpu")" nodes.$i.has_cpu
+                # a stock kernel has no has_private_memory list
+                [ -e $NODE/has_private_memory ] || checkj "node$n has_private_memory" null nodes.$i.has_private_memory
                 if node_has_dir $n; then
-                        check "node$n mem_total_kb" \
-                                "$(awk '/MemTotal/ { print $4 }' $NODE/node$n/meminfo)" "$(jv nodes.$i.mem_total_kb)"
-                        check "node$n cpulist" "$(cat $NODE/node$n/cpulist)" "$(jv nodes.$i.cpulist)"
+                        checkj "node$n mem_total_kb" \
+                                "$(awk '/MemTotal/ { print $4 }' $NODE/node$n/meminfo)" nodes.$i.mem_total_kb
+                        checkj "node$n cpulist" "$(cat $NODE/node$n/cpulist)" nodes.$i.cpulist
                         check "node$n distance" "$(echo $(cat $NODE/node$n/distance))" "$(jarr nodes.$i.distance)"
                         blocks=$(blocks_of_node $n)
-                        check "node$n memory_blocks" "$(count_words "$blocks")" "$(jv nodes.$i.memory_blocks)"
+                        checkj "node$n memory_blocks" "$(count_words "$blocks")" nodes.$i.memory_blocks
                 else
-                        check "node$n (no sysfs dir) mem_total_kb" 0 "$(jv nodes.$i.mem_total_kb)"
-                        check "node$n (no sysfs dir) cpulist" null "$(jv nodes.$i.cpulist)"
+                        checkj "node$n (no sysfs dir) mem_total_kb" 0 nodes.$i.mem_total_kb
+                        checkj "node$n (no sysfs dir) cpulist" null nodes.$i.cpulist
                 fi
         done
 }
@@ -209,23 +214,23 @@ compare_devices() {
                 i=$(idx devices name $d)
                 [ -n "$i" ] || { bad "$d missing from spmctl's devices"; continue; }
                 drv=$(dax_driver $d)
-                check "$d driver" "$drv" "$(jv devices.$i.driver)"
-                check "$d provider" "$(expected_provider $d)" "$(jv devices.$i.provider)"
+                checkj "$d driver" "$drv" devices.$i.driver
+                checkj "$d provider" "$(expected_provider $d)" devices.$i.provider
                 tn=$(read_or_null $DAXBUS/devices/$d/target_node)
-                check "$d target_node" "$tn" "$(jv devices.$i.target_node)"
-                check "$d numa_node" "$(read_or_null $DAXBUS/devices/$d/numa_node)" "$(jv devices.$i.numa_node)"
-                check "$d size" "$(cat $DAXBUS/devices/$d/size)" "$(jv devices.$i.size)"
-                check "$d memmap_on_memory" "$(read_or_null $DAXBUS/devices/$d/memmap_on_memory | \
-                        sed 's/^1$/true/; s/^0$/false/')" "$(jv devices.$i.memmap_on_memory)"
-                check "$d spm_node (stock kernel)" null "$(jv devices.$i.spm_node)"
-                check "$d hotplug_attr (stock kernel)" none "$(jv devices.$i.hotplug_attr)"
-                check "$d hotplug_state (stock kernel)" null "$(jv devices.$i.hotplug_state)"
+                checkj "$d target_node" "$tn" devices.$i.target_node
+                checkj "$d numa_node" "$(read_or_null $DAXBUS/devices/$d/numa_node)" devices.$i.numa_node
+                checkj "$d size" "$(cat $DAXBUS/devices/$d/size)" devices.$i.size
+                checkj "$d memmap_on_memory" "$(read_or_null $DAXBUS/devices/$d/memmap_on_memory | \
+                        sed 's/^1$/true/; s/^0$/false/')" devices.$i.memmap_on_memory
+                checkj "$d spm_node (stock kernel)" null devices.$i.spm_node
+                checkj "$d hotplug_attr (stock kernel)" none devices.$i.hotplug_attr
+                checkj "$d hotplug_state (stock kernel)" null devices.$i.hotplug_state
                 k=0
                 for m in $(cd $DAXBUS/devices/$d && ls -d mapping[0-9]* 2>/dev/null); do
-                        check "$d range $k start" "$(hex2dec $(cat $DAXBUS/devices/$d/$m/start))" \
-                                "$(jv devices.$i.ranges.$k.start)"
-                        check "$d range $k end" "$(hex2dec $(cat $DAXBUS/devices/$d/$m/end))" \
-                                "$(jv devices.$i.ranges.$k.end)"
+                        checkj "$d range $k start" "$(hex2dec $(cat $DAXBUS/devices/$d/$m/start))" \
+                                devices.$i.ranges.$k.start
+                        checkj "$d range $k end" "$(hex2dec $(cat $DAXBUS/devices/$d/$m/end))" \
+                                devices.$i.ranges.$k.end
                         k=$((k + 1))
                 done
                 # The target node holds nothing but this device's memory in
@@ -237,8 +242,8 @@ compare_devices() {
                         nb=$(count_words "$blocks")
                         for m in $blocks; do [ "$(cat $MEM/$m/state)" = online ] && non=$((non + 1)); done
                 fi
-                check "$d memory_blocks" "$nb" "$(jv devices.$i.memory_blocks)"
-                check "$d memory_blocks_online" "$non" "$(jv devices.$i.memory_blocks_online)"
+                checkj "$d memory_blocks" "$nb" devices.$i.memory_blocks
+                checkj "$d memory_blocks_online" "$non" devices.$i.memory_blocks_online
         done
 }
 
@@ -253,24 +258,24 @@ compare_features() {
                 cgroup=none; cpuset=false
         fi
         if [ $cpuset = true ]; then iso=soft; else iso=none; fi
-        check "features.cgroup" $cgroup "$(jv features.cgroup)"
-        check "features.cpuset" $cpuset "$(jv features.cpuset)"
-        check "features.isolation (stock kernel)" $iso "$(jv features.isolation)"
-        check "features.marking (stock kernel)" none "$(jv features.marking)"
-        check "features.private_nodes (stock kernel)" none "$(jv features.private_nodes)"
-        check "features.sysram_view (stock kernel)" none "$(jv features.sysram_view)"
-        check "features.memmap_on_memory" \
+        checkj "features.cgroup" $cgroup features.cgroup
+        checkj "features.cpuset" $cpuset features.cpuset
+        checkj "features.isolation (stock kernel)" $iso features.isolation
+        checkj "features.marking (stock kernel)" none features.marking
+        checkj "features.private_nodes (stock kernel)" none features.private_nodes
+        checkj "features.sysram_view (stock kernel)" none features.sysram_view
+        checkj "features.memmap_on_memory" \
                 "$(tf sh -c "ls $DAXBUS/devices/dax*/memmap_on_memory > /dev/null 2>&1")" \
-                "$(jv features.memmap_on_memory)"
-        check "features.cxl_sysram_online_type (stock kernel)" false "$(jv features.cxl_sysram_online_type)"
+                features.memmap_on_memory
+        checkj "features.cxl_sysram_online_type (stock kernel)" false features.cxl_sysram_online_type
 }
 
 # compare_all: the whole snapshot against sysfs, plus the table verbs
 compare_all() {
         local v
         snap || return
-        check "source" kernel "$(jv source)"
-        check "unreadable_attributes" 0 "$(jv unreadable_attributes)"
+        checkj "source" kernel source
+        checkj "unreadable_attributes" 0 unreadable_attributes
         compare_features
         compare_memory
         compare_nodes
@@ -278,7 +283,7 @@ compare_all() {
         if ls $SYS/bus/cxl/devices 2>/dev/null | grep -q '^region[0-9]'; then
                 bad "this VM was not meant to have CXL regions"
         else
-                check "cxl_regions" "[]" "$(jv cxl_regions)"
+                checkj "cxl_regions" "[]" cxl_regions
         fi
         # the narrower verbs must print the same objects as status (free
         # memory moves between two calls, so it is left out)
@@ -339,9 +344,9 @@ done
 # d (first half): nothing mounted on the cgroup directory yet
 enter d-nocgroup
 snap && {
-        check "features.cgroup without cgroupfs" none "$(jv features.cgroup)"
-        check "features.cpuset without cgroupfs" false "$(jv features.cpuset)"
-        check "features.isolation without cgroupfs" none "$(jv features.isolation)"
+        checkj "features.cgroup without cgroupfs" none features.cgroup
+        checkj "features.cpuset without cgroupfs" false features.cpuset
+        checkj "features.isolation without cgroupfs" none features.isolation
 }
 
 has_dax() { ls $DAXBUS/devices 2>/dev/null | grep -q '^dax[0-9]'; }
@@ -384,15 +389,15 @@ fi
 compare_all
 i=$(idx devices name $DAX)
 if [ $variant = nvdimm ]; then
-        check "a: $DAX driver" device_dax "$(jv devices.$i.driver)"
-        check "a: $DAX provider" pmem "$(jv devices.$i.provider)"
-        check "a: $DAX target_node" 2 "$(jv devices.$i.target_node)"
+        checkj "a: $DAX driver" device_dax devices.$i.driver
+        checkj "a: $DAX provider" pmem devices.$i.provider
+        checkj "a: $DAX target_node" 2 devices.$i.target_node
         n=$(idx nodes node $TN)
         case $(jv nodes.$n.class) in
         memoryless|offline) ok "a: node$TN class $(jv nodes.$n.class)" ;;
         *) bad "a: node$TN class $(jv nodes.$n.class), expected memoryless or offline" ;;
         esac
-        check "a: features.hotplug (no kmem device to look at)" unknown "$(jv features.hotplug)"
+        checkj "a: features.hotplug (no kmem device to look at)" unknown features.hotplug
         show
 
         # a2: no driver at all between device_dax and kmem
@@ -400,14 +405,14 @@ if [ $variant = nvdimm ]; then
         echo $DAX > $DAXBUS/drivers/device_dax/unbind || bad "unbind from device_dax"
         compare_all
         i=$(idx devices name $DAX)
-        check "a2: $DAX driver" null "$(jv devices.$i.driver)"
+        checkj "a2: $DAX driver" null devices.$i.driver
         check "a2: devices table STATE" unbound "$(table_state $DAX)"
 
         enter b-kmem
         echo $DAX > $DAXBUS/drivers/kmem/new_id || bad "kmem new_id"
 else
-        check "e: $DAX provider" hmem "$(jv devices.$i.provider)"
-        check "e: $DAX bound to kmem by the kernel" kmem "$(jv devices.$i.driver)"
+        checkj "e: $DAX provider" hmem devices.$i.provider
+        checkj "e: $DAX bound to kmem by the kernel" kmem devices.$i.driver
         enter e-hmem-kmem
 fi
 
@@ -423,8 +428,8 @@ if [ $variant = hmem-auto ]; then
         info "zones chosen by the kernel: $(cat $NODE/node$TN/memory*/valid_zones | sort | uniq -c | tr -s ' \n' ' ')"
         compare_all
         i=$(idx devices name $DAX); n=$(idx nodes node $TN)
-        check "f: $DAX memory_blocks_online" "$NB" "$(jv devices.$i.memory_blocks_online)"
-        check "f: node$TN class" sysram "$(jv nodes.$n.class)"
+        checkj "f: $DAX memory_blocks_online" "$NB" devices.$i.memory_blocks_online
+        checkj "f: node$TN class" sysram nodes.$n.class
         check "f: devices table STATE" online "$(table_state $DAX)"
         show
 else
@@ -435,11 +440,11 @@ else
         [ "$NB" -gt 0 ] && ok "kernel added $NB blocks to node$TN" || bad "no blocks under node$TN"
         compare_all
         i=$(idx devices name $DAX); n=$(idx nodes node $TN)
-        check "b: $DAX memory_blocks" "$NB" "$(jv devices.$i.memory_blocks)"
-        check "b: $DAX memory_blocks_online" 0 "$(jv devices.$i.memory_blocks_online)"
-        check "b: node$TN class" memoryless "$(jv nodes.$n.class)"
-        check "b: node$TN memory_blocks" "$NB" "$(jv nodes.$n.memory_blocks)"
-        check "b: features.hotplug (kmem device without state/hotplug)" none "$(jv features.hotplug)"
+        checkj "b: $DAX memory_blocks" "$NB" devices.$i.memory_blocks
+        checkj "b: $DAX memory_blocks_online" 0 devices.$i.memory_blocks_online
+        checkj "b: node$TN class" memoryless nodes.$n.class
+        checkj "b: node$TN memory_blocks" "$NB" nodes.$n.memory_blocks
+        checkj "b: features.hotplug (kmem device without state/hotplug)" none features.hotplug
         check "b: devices table STATE" offline "$(table_state $DAX)"
         show
 
@@ -450,10 +455,10 @@ else
         check "c: blocks with valid_zones Movable (kernel)" "$NB" "$z"
         compare_all
         i=$(idx devices name $DAX); n=$(idx nodes node $TN)
-        check "c: $DAX memory_blocks_online" "$NB" "$(jv devices.$i.memory_blocks_online)"
-        check "c: node$TN class" sysram "$(jv nodes.$n.class)"
-        check "c: node$TN has_memory" true "$(jv nodes.$n.has_memory)"
-        check "c: node$TN has_normal_memory (Movable only)" false "$(jv nodes.$n.has_normal_memory)"
+        checkj "c: $DAX memory_blocks_online" "$NB" devices.$i.memory_blocks_online
+        checkj "c: node$TN class" sysram nodes.$n.class
+        checkj "c: node$TN has_memory" true nodes.$n.has_memory
+        checkj "c: node$TN has_normal_memory (Movable only)" false nodes.$n.has_normal_memory
         check "c: node$TN mem_total_kb > 0" true "$(tf [ "$(jv nodes.$n.mem_total_kb)" -gt 0 ])"
         check "c: devices table STATE" online "$(table_state $DAX)"
         show
@@ -463,8 +468,8 @@ else
         for b in $BLOCKS; do echo offline > $MEM/$b/state || bad "offline $b"; done
         compare_all
         i=$(idx devices name $DAX); n=$(idx nodes node $TN)
-        check "c2: $DAX memory_blocks_online" 0 "$(jv devices.$i.memory_blocks_online)"
-        check "c2: node$TN class" memoryless "$(jv nodes.$n.class)"
+        checkj "c2: $DAX memory_blocks_online" 0 devices.$i.memory_blocks_online
+        checkj "c2: node$TN class" memoryless nodes.$n.class
 
         # c3: kmem unbound from the offline device: the kernel removes the blocks
         enter c3-kmem-unbound
@@ -472,10 +477,10 @@ else
         echo $DAX > $DAXBUS/drivers/kmem/unbind || bad "unbind from kmem"
         compare_all
         i=$(idx devices name $DAX); n=$(idx nodes node $TN)
-        check "c3: $DAX driver" null "$(jv devices.$i.driver)"
-        check "c3: node$TN memory_blocks (removed)" 0 "$(jv nodes.$n.memory_blocks)"
-        check "c3: memory.blocks (removed)" "$base_blocks" "$(jv memory.blocks)"
-        check "c3: $DAX memory_blocks" 0 "$(jv devices.$i.memory_blocks)"
+        checkj "c3: $DAX driver" null devices.$i.driver
+        checkj "c3: node$TN memory_blocks (removed)" 0 nodes.$n.memory_blocks
+        checkj "c3: memory.blocks (removed)" "$base_blocks" memory.blocks
+        checkj "c3: $DAX memory_blocks" 0 devices.$i.memory_blocks
         echo $DAX > $DAXBUS/drivers/kmem/bind || bad "bind to kmem again"
         BLOCKS=$(blocks_of_node $TN)
         check "c3: blocks back after rebinding kmem" "$NB" "$(count_words "$BLOCKS")"
@@ -487,9 +492,9 @@ enter d-cgroup2
 mount -t cgroup2 cgroup2 $CG || bad "mount cgroup2"
 grep -qw cpuset $CG/cgroup.controllers && ok "kernel offers cpuset on cgroup2" || bad "no cpuset controller"
 compare_all
-check "d: features.cgroup" v2 "$(jv features.cgroup)"
-check "d: features.cpuset" true "$(jv features.cpuset)"
-check "d: features.isolation" soft "$(jv features.isolation)"
+checkj "d: features.cgroup" v2 features.cgroup
+checkj "d: features.cpuset" true features.cpuset
+checkj "d: features.isolation" soft features.isolation
 echo +cpuset > $CG/cgroup.subtree_control || bad "enable cpuset"
 mkdir -p $CG/spm-test
 echo "$TN" > $CG/spm-test/cpuset.mems || bad "write cpuset.mems"
@@ -510,14 +515,14 @@ denied=$(cd $DAXBUS/devices && find dax[0-9]*/ -maxdepth 2 -type f -perm 0400 \
         \( -name resource -o -name start -o -name end -o -name page_offset \) | wc -l)
 info "root-only files the reader tries: $denied ($(cd $DAXBUS/devices && find dax[0-9]*/ -maxdepth 2 -type f -perm 0400 | tr '\n' ' '))"
 if snap as_nobody; then
-        check "u: unreadable_attributes as nobody (the 0400 files)" "$denied" "$(jv unreadable_attributes)"
+        checkj "u: unreadable_attributes as nobody (the 0400 files)" "$denied" unreadable_attributes
         i=$(idx devices name $DAX); n=$(idx nodes node $TN)
-        check "u: $DAX driver as nobody" kmem "$(jv devices.$i.driver)"
-        check "u: $DAX size as nobody" "$(cat $DAXBUS/devices/$DAX/size)" "$(jv devices.$i.size)"
-        check "u: $DAX target_node as nobody" "$TN" "$(jv devices.$i.target_node)"
-        check "u: node$TN class as nobody" sysram "$(jv nodes.$n.class)"
-        check "u: node$TN memory_blocks as nobody" "$NB" "$(jv nodes.$n.memory_blocks)"
-        check "u: memory.blocks as nobody" "$(cd $MEM && ls -d memory[0-9]* | wc -l)" "$(jv memory.blocks)"
+        checkj "u: $DAX driver as nobody" kmem devices.$i.driver
+        checkj "u: $DAX size as nobody" "$(cat $DAXBUS/devices/$DAX/size)" devices.$i.size
+        checkj "u: $DAX target_node as nobody" "$TN" devices.$i.target_node
+        checkj "u: node$TN class as nobody" sysram nodes.$n.class
+        checkj "u: node$TN memory_blocks as nobody" "$NB" nodes.$n.memory_blocks
+        checkj "u: memory.blocks as nobody" "$(cd $MEM && ls -d memory[0-9]* | wc -l)" memory.blocks
         info "KNOWN LIMITATION: as nobody $DAX has ranges '$(jv devices.$i.ranges)'," \
                 "memory_blocks $(jv devices.$i.memory_blocks) (kernel: $NB), online $(jv devices.$i.memory_blocks_online)"
 fi
@@ -530,9 +535,9 @@ umount $CG
 if mount -t tmpfs cgroup $CG && mkdir $CG/cpuset &&
    mount -t cgroup -o cpuset cpuset $CG/cpuset 2> /tmp/v1.err; then
         compare_all
-        check "d-v1: features.cgroup" v1 "$(jv features.cgroup)"
-        check "d-v1: features.cpuset" true "$(jv features.cpuset)"
-        check "d-v1: features.isolation" soft "$(jv features.isolation)"
+        checkj "d-v1: features.cgroup" v1 features.cgroup
+        checkj "d-v1: features.cpuset" true features.cpuset
+        checkj "d-v1: features.isolation" soft features.isolation
 else
         # Debian's 6.12 is built without CONFIG_CPUSETS_V1
         info "this kernel offers no cgroup v1 cpuset: $(cat /tmp/v1.err)"
