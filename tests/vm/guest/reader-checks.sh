@@ -6,12 +6,15 @@
 # status` with what sysfs and cgroupfs say at that moment:
 #
 #   a  devdax    dax0.0 on device_dax, target node has no memory
-#   b  kmem      device_dax -> kmem with auto_online_blocks=offline:
-#                blocks exist under the device, none online
+#   a2 unbound   no driver between device_dax and kmem
+#   b  kmem      on kmem with auto_online_blocks=offline: blocks exist
+#                under the device, none online
 #   c  movable   every block onlined online_movable: node has memory
 #                (Movable only), class sysram
 #   c2 removed   blocks offlined again: back to memoryless
-#   d  cgroups   no cgroupfs, then cgroup2 with cpuset
+#   c3 unbound   kmem unbound: the kernel removes the blocks; then bound
+#                and onlined again
+#   d  cgroups   no cgroupfs, then cgroup2 with cpuset, then cgroup v1
 #   e  hmem      (variant hmem) the kernel bound the soft-reserved range
 #                to kmem itself; continues with b, c as above
 #   f  auto      (variant hmem-auto) the same with the kernel's own
@@ -23,6 +26,10 @@
 # the memory-block counts, unreadable_attributes == 0) and then the
 # expectations particular to that state. Each check prints one line
 # "E2E: OK ..." or "E2E: FAIL ..." to the console and to /tmp/e2e.log.
+
+# Runs under busybox ash, which has local and ${var//x/y}; sysfs values
+# hold no blanks, so unquoted expansions split as intended.
+# shellcheck shell=dash disable=SC2086,SC3060
 
 # A sanitizer build of spmctl (SPM_VM_BUILD_DIR=build-san) must fail the
 # check that ran it, not just print: UBSan continues by default.
@@ -76,7 +83,6 @@ in_set() { # in_set N "EXPANDED LIST": no process started
 }
 # load_lists: the kernel's node lists, expanded once per comparison
 load_lists() {
-        L_possible=$(expand_list "$(cat $NODE/possible)")
         L_online=$(expand_list "$(cat $NODE/online)")
         L_has_memory=$(expand_list "$(cat $NODE/has_memory)")
         L_has_normal_memory=$(expand_list "$(cat $NODE/has_normal_memory)")
@@ -108,6 +114,7 @@ jv() {
         eval "printf '%s\\n' \"\${J__${1//./__}-<absent>}\""
 }
 # jarr PATH: the elements PATH.0, PATH.1, ... joined by spaces
+# shellcheck disable=SC2034 # sep is read inside the eval
 jarr() {
         local k=0 out= sep= base=J__${1//./__}
         while eval "[ \"\${${base}__$k+set}\" = set ]"; do
@@ -126,6 +133,7 @@ idx() {
         done
 }
 # jcol ARRAY KEY: KEY of every element, space-separated
+# shellcheck disable=SC2034 # sep is read inside the eval
 jcol() {
         local k=0 out= sep=
         while eval "[ \"\${J__$1__${k}__$2+set}\" = set ]"; do
@@ -166,7 +174,7 @@ compare_memory() {
 }
 
 compare_nodes() {
-        local all n i exp got blocks
+        local all n i blocks
         load_lists
         all=$(expand_list "$(cat $NODE/possible),$(cat $NODE/online)" | tr ' ' '\n' | sort -un | tr '\n' ' ')
         check "node ids" "$(echo $all)" "$(jcol nodes node)"
