@@ -16,6 +16,7 @@
 #   SPM_VM_VARIANT=all|nvdimm|hmem|hmem-auto  the dax device's backing
 #                                   (default all: the three in turn)
 #   SPM_VM_CACHE=/var/tmp/spmd-vm   kernel cache, image, console logs
+#   SPM_VM_KERNEL=6.12|6.1          Debian kernel line (default 6.12)
 #   SPM_VM_KERNEL_PKG=linux-image-6.12.117+deb12-amd64   pin the kernel
 #   SPM_VM_BUILD_DIR=<repo>/build   meson build dir holding spmctl
 #   SPM_VM_TIMEOUT=240              seconds before QEMU is killed
@@ -30,7 +31,11 @@ cache=${SPM_VM_CACHE:-/var/tmp/spmd-vm}
 build=${SPM_VM_BUILD_DIR:-$repo/build}
 vm_timeout=${SPM_VM_TIMEOUT:-240}
 tcg_thread=${SPM_VM_TCG_THREAD:-single}
-kernel_meta=linux-image-6.12-amd64
+case ${SPM_VM_KERNEL:-6.12} in
+6.12) kernel_meta=linux-image-6.12-amd64 ;;   # bookworm-security
+6.1) kernel_meta=linux-image-amd64 ;;         # bookworm's own kernel
+*) echo "run-vm-test: SPM_VM_KERNEL must be 6.12 or 6.1" >&2; exit 1 ;;
+esac
 # modules the guest loads, with their dependencies resolved below
 modules="nfit nd_pmem dax_pmem device_dax kmem dax_hmem"
 
@@ -217,6 +222,8 @@ kernel_cmdline() {
         local limit=$(( vm_timeout > 60 ? vm_timeout - 30 : vm_timeout * 3 / 4 ))
         local c="console=ttyS0 panic=-1 quiet spmvm.variant=$1 spmvm.limit=$limit"
         [ "$1" != nvdimm ] && c="$c memmap=512M%512M-1+0xefffffff"
+        # what Debian's 6.12 does by default, spelled out for 6.1 (offline)
+        [ "$1" = hmem-auto ] && c="$c memhp_default_state=online"
         echo "$c"
 }
 
