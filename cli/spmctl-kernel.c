@@ -130,13 +130,16 @@ static void json_devices(json_writer *w, const spm_topology *t) {
                         json_object_close(w);
                 }
                 json_array_close(w);
+                json_kv_bool(w, "ranges_readable", !d->ranges_restricted);
                 json_kv_tristate(w, "spm_node", d->spm_node);
                 json_kv_tristate(w, "protected_memory", d->protected_memory);
                 json_kv_tristate(w, "memmap_on_memory", d->memmap_on_memory);
                 json_kv_string(w, "hotplug_attr", spm_dax_hotplug_attr_to_string(d->hotplug_attr));
                 json_kv_string(w, "hotplug_state", d->hotplug_raw);
-                json_kv_u64(w, "memory_blocks", d->n_blocks);
-                json_kv_u64(w, "memory_blocks_online", d->n_blocks_online);
+                /* unknown, not zero, when only root may see the ranges */
+                json_kv_int_or_null(w, "memory_blocks", d->ranges_restricted ? -1 : (int64_t) d->n_blocks);
+                json_kv_int_or_null(w, "memory_blocks_online",
+                                    d->ranges_restricted ? -1 : (int64_t) d->n_blocks_online);
                 json_object_close(w);
         }
         json_array_close(w);
@@ -227,7 +230,10 @@ static int print_devices_table(const spm_topology *t, bool legend) {
                 if (d->target_node >= 0)
                         snprintf(node, sizeof node, "%d", d->target_node);
                 format_bytes(d->size, size, sizeof size);
-                snprintf(blocks, sizeof blocks, "%zu/%zu online", d->n_blocks_online, d->n_blocks);
+                if (d->ranges_restricted)
+                        snprintf(blocks, sizeof blocks, "? (root only)");
+                else
+                        snprintf(blocks, sizeof blocks, "%zu/%zu online", d->n_blocks_online, d->n_blocks);
                 if (d->spm_node >= 0)
                         spm = d->spm_node ? "yes" : "no";
                 else if (d->protected_memory >= 0)
@@ -300,6 +306,9 @@ static void print_status(const kernel_view *v, bool daemon) {
         if (t->n_unreadable > 0)
                 printf("Warning:         %u attribute(s) could not be parsed and are shown as absent\n",
                        t->n_unreadable);
+        if (t->n_restricted > 0)
+                printf("Note:            %u attribute(s) are readable by root only; where device memory lies\n"
+                       "                 (ranges, blocks) needs root\n", t->n_restricted);
 }
 
 int verb_status(int argc, char *argv[], spmctl_context *ctx) {
@@ -329,6 +338,7 @@ int verb_status(int argc, char *argv[], spmctl_context *ctx) {
                 json_devices(&w, v.topo);
                 json_regions(&w, v.topo);
                 json_kv_u64(&w, "unreadable_attributes", v.topo->n_unreadable);
+                json_kv_u64(&w, "restricted_attributes", v.topo->n_restricted);
                 json_object_close(&w);
                 json_end(&w);
                 kernel_view_done(&v);

@@ -125,10 +125,14 @@ static int read_ranges(int fd, spm_topology *t, spm_dax_device *d) {
                         continue;
                 }
 
+                unsigned restricted = t->n_restricted;
+
                 if ((r = read_u64(mfd, "start", true, t, &rg->start, &ok_s)) < 0 ||
                     (r = read_u64(mfd, "end", true, t, &rg->end, &ok_e)) < 0 ||
                     (r = read_u64(mfd, "page_offset", true, t, &rg->page_offset, &ok_o)) < 0)
                         return r;
+                if (t->n_restricted > restricted)
+                        d->ranges_restricted = true;
 
                 /* A range is only usable with both ends, and end >= start. */
                 if (!ok_s || !ok_e || rg->end < rg->start) {

@@ -20,7 +20,12 @@ int topology_optional(spm_topology *t, int r) {
                 return 0;
         if (r == -ENOMEM)
                 return r;
-        t->n_unreadable++;
+        /* root-only files (dax resource and mappingN, mode 0400) read by an
+         * unprivileged user: not broken, just not ours to see */
+        if (r == -EACCES || r == -EPERM)
+                t->n_restricted++;
+        else
+                t->n_unreadable++;
         return 0;
 }
 
@@ -180,6 +185,8 @@ const char *spm_dax_device_observed_state(const spm_dax_device *d) {
                 return "unbound";
         if (!streq(d->driver, "kmem"))
                 return "devdax";
+        if (d->ranges_restricted)
+                return "restricted";
         if (d->n_blocks == 0)
                 return "no-blocks";
         if (d->n_blocks_online == d->n_blocks)

@@ -102,6 +102,8 @@ typedef struct spm_dax_device {
         uint64_t align;             /* 0 if absent */
         spm_dax_range *ranges;      /* mappingN, sorted by N */
         size_t n_ranges;
+        bool ranges_restricted;     /* mappingN are root-only (0400) and we are
+                                     * not root: ranges and blocks unknown */
         int memmap_on_memory;       /* 0/1, -1 absent (pre-6.8) */
         char *modalias;
 
@@ -173,6 +175,8 @@ typedef struct spm_topology {
 
         /* Files that exist but could not be parsed. */
         unsigned n_unreadable;
+        /* Files that exist but only root may read (EACCES/EPERM). */
+        unsigned n_restricted;
 } spm_topology;
 
 /* Build a snapshot from the sysfs root in spm_path(SPM_PATH_SYSFS). Fails
@@ -201,7 +205,8 @@ int spm_topology_node_blocks(const spm_topology *t, unsigned node, size_t **ret)
 /*
  * A one-word summary of what the kernel shows for a device, for logs and
  * tables: the whole-device state when the kernel has one, else "unbound",
- * "devdax" (bound to another driver), "no-blocks", "online", "offline" or
+ * "devdax" (bound to another driver), "restricted" (kmem-bound, but only
+ * root may read where its memory is), "no-blocks", "online", "offline" or
  * "partial" from its memory blocks.
  */
 const char *spm_dax_device_observed_state(const spm_dax_device *d);

@@ -7,6 +7,7 @@ Prints TAP. Environment: SPMCTL and SPMD (binary paths), SPM_TEST_SRCDIR.
 
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import sys
@@ -19,13 +20,14 @@ SPMCTL = os.environ["SPMCTL"]
 SPMD = os.environ["SPMD"]
 FIXTURES = os.path.join(SRCDIR, "fixtures")
 
-STATUS_KEYS = ["source", "daemon", "features", "memory", "nodes", "devices", "cxl_regions", "unreadable_attributes"]
+STATUS_KEYS = ["source", "daemon", "features", "memory", "nodes", "devices", "cxl_regions", "unreadable_attributes",
+               "restricted_attributes"]
 FEATURE_KEYS = ["marking", "private_nodes", "hotplug", "sysram_view", "cgroup", "cpuset",
                 "cxl_sysram_online_type", "memmap_on_memory", "isolation"]
 NODE_KEYS = ["node", "class", "online", "has_memory", "has_normal_memory", "has_cpu",
              "has_private_memory", "mem_total_kb", "mem_free_kb", "cpulist", "distance", "memory_blocks"]
 DEVICE_KEYS = ["name", "provider", "cxl_region", "driver", "target_node", "numa_node", "size", "ranges",
-               "spm_node", "protected_memory", "memmap_on_memory", "hotplug_attr", "hotplug_state",
+               "ranges_readable", "spm_node", "protected_memory", "memmap_on_memory", "hotplug_attr", "hotplug_state",
                "memory_blocks", "memory_blocks_online"]
 REGION_KEYS = ["name", "uuid", "mode", "size", "spm_node", "driver", "dax_device", "memdev_serials"]
 
@@ -91,7 +93,7 @@ def check_schema(doc, fx):
             problems.append("device keys %s" % list(dev.keys()))
         if dev["provider"] not in ("cxl", "hmem", "pmem", "unknown"):
             problems.append("provider %r" % dev["provider"])
-        if dev["memory_blocks_online"] > dev["memory_blocks"]:
+        if dev["ranges_readable"] and dev["memory_blocks_online"] > dev["memory_blocks"]:
             problems.append("%s: more blocks online than it has" % dev["name"])
     for reg in doc["cxl_regions"]:
         if list(reg.keys()) != REGION_KEYS:
@@ -171,6 +173,45 @@ def check_cgroups():
     result(rc == 0 and "No cgroups below /spm." in out, "a prefix matches whole path components", (rc, out))
 
 
+def check_unprivileged():
+    """An unprivileged user cannot read the root-only dax files (0400):
+    the reader must say so, not show zero blocks."""
+    if os.geteuid() != 0:
+        result(True, "unprivileged reader # SKIP needs root to drop privileges")
+        return
+    tmp = tempfile.mkdtemp(prefix="spm-test-host-")
+    try:
+        os.chmod(tmp, 0o755)
+        host = os.path.join(tmp, "sys")
+        shutil.copytree(fixture("spm-v2"), host, symlinks=True)
+        dev = os.path.realpath(os.path.join(host, "bus/dax/devices/dax0.0"))
+        n = 0
+        for root, dirs, files in os.walk(dev):
+            for f in files:
+                if f in ("resource", "start", "end", "page_offset"):
+                    os.chmod(os.path.join(root, f), 0o400)
+                    n += 1
+        p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", SPMCTL, "--json",
+                            "status"], capture_output=True, text=True, timeout=30,
+                           env=dict(os.environ, SPM_SYSFS_ROOT=host, SPM_POLICY_ETC_DIR=EMPTY_POLICY,
+                                    SPM_POLICY_RUN_DIR=EMPTY_POLICY, SPM_POLICY_LIB_DIR=EMPTY_POLICY))
+        if p.returncode == 126 or "Permission denied" in p.stderr:
+            result(True, "unprivileged reader # SKIP the build directory is not reachable for uid 65534")
+            return
+        doc = json.loads(p.stdout)
+        d0 = [d for d in doc["devices"] if d["name"] == "dax0.0"][0]
+        result(doc["restricted_attributes"] == n and doc["unreadable_attributes"] == 0 and
+               d0["ranges_readable"] is False and d0["memory_blocks"] is None and d0["memory_blocks_online"] is None,
+               "unprivileged: root-only files are counted as restricted, block counts unknown (not 0)",
+               (n, doc["restricted_attributes"], doc["unreadable_attributes"], d0))
+        p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", SPMCTL, "devices"],
+                           capture_output=True, text=True, timeout=30, env=dict(os.environ, SPM_SYSFS_ROOT=host))
+        result(p.returncode == 0 and "restricted" in p.stdout and "? (root only)" in p.stdout,
+               "unprivileged: the table says the blocks need root", p.stdout)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def check_spmd():
     rc, out, err = run([SPMD, "--version"])
     result(rc == 0 and out.startswith("spmd "), "spmd --version", (rc, out, err))
@@ -188,6 +229,7 @@ def main():
     check_spm_v2_meaning()
     check_failures()
     check_cgroups()
+    check_unprivileged()
     check_spmd()
     return TAP.done()
 

@@ -523,23 +523,26 @@ compare_all
 # u: the same view for a user without privileges. The kernel makes the
 # dax device's resource and mappingN/{start,end,page_offset} root-only
 # (0400), so an unprivileged reader cannot place the device's memory
-# blocks: it must say its view is incomplete (unreadable_attributes counts
-# those files) and agree with the kernel on everything else.
+# blocks: it must count those files as restricted (not as unparseable),
+# report the device's block counts as unknown (null, not 0), and agree with
+# the kernel on everything else.
 enter u-user
 denied=$(cd $DAXBUS/devices && find dax[0-9]*/ -maxdepth 2 -type f -perm 0400 \
         \( -name resource -o -name start -o -name end -o -name page_offset \) | wc -l)
 info "root-only files the reader tries: $denied ($(cd $DAXBUS/devices && find dax[0-9]*/ -maxdepth 2 -type f -perm 0400 | tr '\n' ' '))"
 if snap as_nobody; then
-        checkj "u: unreadable_attributes as nobody (the 0400 files)" "$denied" unreadable_attributes
+        checkj "u: restricted_attributes as nobody (the 0400 files)" "$denied" restricted_attributes
+        checkj "u: unreadable_attributes as nobody" 0 unreadable_attributes
         i=$(idx devices name $DAX); n=$(idx nodes node $TN)
         checkj "u: $DAX driver as nobody" kmem devices.$i.driver
         checkj "u: $DAX size as nobody" "$(cat $DAXBUS/devices/$DAX/size)" devices.$i.size
         checkj "u: $DAX target_node as nobody" "$TN" devices.$i.target_node
+        checkj "u: $DAX ranges_readable as nobody" false devices.$i.ranges_readable
+        checkj "u: $DAX memory_blocks as nobody (unknown)" null devices.$i.memory_blocks
+        checkj "u: $DAX memory_blocks_online as nobody (unknown)" null devices.$i.memory_blocks_online
         checkj "u: node$TN class as nobody" sysram nodes.$n.class
         checkj "u: node$TN memory_blocks as nobody" "$NB" nodes.$n.memory_blocks
         checkj "u: memory.blocks as nobody" "$(cd $MEM && ls -d memory[0-9]* | wc -l)" memory.blocks
-        info "KNOWN LIMITATION: as nobody $DAX has ranges '$(jv devices.$i.ranges)'," \
-                "memory_blocks $(jv devices.$i.memory_blocks) (kernel: $NB), online $(jv devices.$i.memory_blocks_online)"
 fi
 
 # d-v1: the cpuset controller on a cgroup v1 hierarchy at <cgroupfs>/cpuset
