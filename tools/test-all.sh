@@ -7,6 +7,8 @@
 #   tools/test-all.sh            everything
 #   SKIP_DEPS=1 tools/test-all.sh   do not touch installed packages
 #   FUZZ_SECONDS=30 ...             longer fuzz smoke runs (default 20)
+#   SKIP_VM=1 ...                   leave out the real-kernel test in QEMU
+#                                   (it needs root; ~1 min with a cached kernel)
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -89,6 +91,28 @@ if [ -d build-san/tests/fuzz ]; then
                 fi
                 rm -rf "$corpus" "$corpus.log"
         done
+fi
+
+# The real-kernel test: Debian's kernel under QEMU, each variant one result.
+if [ -z "${SKIP_VM:-}" ]; then
+        if [ "$(id -u)" -ne 0 ]; then
+                echo "=== vm: skipped (needs root)"
+                skipped=$((skipped + 1))
+        else
+                echo "=== vm: Debian kernel under QEMU"
+                vmlog=$(mktemp)
+                SPM_VM_BUILD_DIR=$src/build timeout 1200 tests/vm/run-vm-test.sh 2>&1 | tee "$vmlog" | tail -8
+                vm_rc=${PIPESTATUS[0]}
+                vp=$(grep -cE '^== [a-z0-9-]+: PASS, [0-9]+ ok' "$vmlog")
+                vf=$(grep -cE '^== [a-z0-9-]+: FAIL, [0-9]+ ok' "$vmlog")
+                if [ "$vm_rc" -eq 77 ]; then
+                        skipped=$((skipped + 1))
+                elif [ "$vm_rc" -ne 0 ] && [ "$vf" -eq 0 ]; then
+                        vf=1   # it failed before any variant ran
+                fi
+                passed=$((passed + vp)); failed=$((failed + vf))
+                rm -f "$vmlog"
+        fi
 fi
 
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
