@@ -220,9 +220,9 @@ static int build_dax(sk_fs *fs, const sk_model *m) {
                     (r = FILE_(0644, A_DAX_ALIGN, x, 0, "%s/align", dp)) < 0 ||
                     (r = FILE_(0444, A_DAX_MODALIAS, x, 0, "%s/modalias", dp)) < 0 ||
                     (r = FILE_(0444, A_DAX_DEV, x, 0, "%s/dev", dp)) < 0 ||
-                    (r = FILE_(0444, A_MAP_START, x, 0, "%s/mapping0/start", dp)) < 0 ||
-                    (r = FILE_(0444, A_MAP_END, x, 0, "%s/mapping0/end", dp)) < 0 ||
-                    (r = FILE_(0444, A_MAP_OFFSET, x, 0, "%s/mapping0/page_offset", dp)) < 0 ||
+                    (r = FILE_(0400, A_MAP_START, x, 0, "%s/mapping0/start", dp)) < 0 ||
+                    (r = FILE_(0400, A_MAP_END, x, 0, "%s/mapping0/end", dp)) < 0 ||
+                    (r = FILE_(0400, A_MAP_OFFSET, x, 0, "%s/mapping0/page_offset", dp)) < 0 ||
                     (r = FILE_(0444, A_DREG_ID, x, 0, "%s/dax_region/id", rd)) < 0 ||
                     (r = FILE_(0444, A_DREG_SIZE, x, 0, "%s/dax_region/size", rd)) < 0 ||
                     (r = FILE_(0444, A_DREG_ALIGN, x, 0, "%s/dax_region/align", rd)) < 0 ||
