@@ -75,8 +75,17 @@ static int apply(manager *m, const spm_action *a) {
                 return spm_cxl_region_bind(a->object);
         case SPM_ACTION_SET_MEMMAP:
                 return spm_dax_set_memmap(a->object, is_on(a->value));
+        case SPM_ACTION_AUTO_ONLINE:
+                type = spm_online_type_from_string(a->value);
+                if (type == SPM_ONLINE_INVALID)
+                        return -EINVAL;
+                log_struct(LOG_NOTICE, LOG_FIELDS("SPM_AUTO_ONLINE=takeover"),
+                           "AutoOnline=takeover: setting auto_online_blocks to '%s' so the kernel does not online "
+                           "managed memory with its own type", a->value);
+                return spm_memory_set_auto_online(type);
         case SPM_ACTION_DRIVER_UNBIND:
-                d = m->topo ? spm_topology_find_dax(m->topo, a->object) : NULL;
+                /* this pass's snapshot: the device may be new since the last one */
+                d = m->pass_topo ? spm_topology_find_dax(m->pass_topo, a->object) : NULL;
                 if (!d)
                         return -ENODEV;
                 return spm_dax_unbind(d);
@@ -119,4 +128,77 @@ int spmd_device_action_apply(manager *m, const spm_action *a) {
                            a->object, a->value ? " → '" : "", strempty(a->value), a->value ? "'" : "",
                            strna(a->rule));
         return r;
+}
+
+/* Put a device's memory back to "nothing added": the whole-device
+ * attribute's unplug (all or nothing) where there is one, else every
+ * online block offline. */
+static int unplug(const spm_dax_device *d, const spm_topology *t) {
+        int r, ret = 0;
+
+        if (d->hotplug_attr != SPM_DAX_HOTPLUG_NONE) {
+                r = spm_dax_set_state(d->name, d->hotplug_attr == SPM_DAX_HOTPLUG_STATE ? "state" : "hotplug",
+                                      SPM_ONLINE_OFFLINE);
+                if (r >= 0)
+                        return 0;
+                log_debug_errno(r, "Unplugging '%s' through its attribute failed, offlining block by block: %m",
+                                d->name);
+        }
+        for (size_t i = 0; i < d->n_blocks; i++) {
+                r = spm_memblock_set_state(t->blocks[d->blocks[i]].id, SPM_ONLINE_OFFLINE);
+                if (r < 0 && ret == 0)
+                        ret = r;
+        }
+        return ret;
+}
+
+int spmd_device_rollback(manager *m, const char *dev, bool online_step, bool bound_here, const char *prev_driver,
+                         char **ret_summary) {
+        _cleanup_(spm_topology_freep) spm_topology *t = NULL;
+        const spm_dax_device *d;
+        char buf[256] = "";
+        int r, ret = 0;
+
+        if (!startswith(dev, "dax"))
+                return 0;
+        r = spm_topology_load(&t);
+        if (r < 0)
+                return r;
+        d = spm_topology_find_dax(t, dev);
+        if (!d)
+                return 0;
+
+        if (streq_ptr(d->driver, "kmem") && (online_step || bound_here) && d->n_blocks > 0) {
+                r = unplug(d, t);
+                strncat(buf, r < 0 ? "memory could not be unplugged" : "memory unplugged", sizeof buf - strlen(buf) - 1);
+                if (r < 0)
+                        ret = r;
+        }
+        if (streq_ptr(d->driver, "kmem") && bound_here && ret == 0) {
+                /* spm_dax_unbind re-reads every block and refuses while one
+                 * is online: unbinding then would leak the range */
+                r = spm_dax_unbind(d);
+                strncat(buf, r < 0 ? ", kmem could not be unbound" : ", kmem unbound", sizeof buf - strlen(buf) - 1);
+                if (r < 0)
+                        ret = r;
+        }
+        if (prev_driver && !streq(prev_driver, "kmem") && ret == 0) {
+                _cleanup_free_ char *cur = NULL;
+
+                if (spm_dax_current_driver(dev, &cur) >= 0 && !cur) {
+                        r = spm_dax_bind(dev, prev_driver);
+                        if (buf[0])
+                                strncat(buf, ", ", sizeof buf - strlen(buf) - 1);
+                        strncat(buf, r < 0 ? "could not rebind " : "rebound to ", sizeof buf - strlen(buf) - 1);
+                        strncat(buf, prev_driver, sizeof buf - strlen(buf) - 1);
+                        if (r < 0)
+                                ret = r;
+                }
+        }
+        if (buf[0] == ',')
+                memmove(buf, buf + 2, strlen(buf + 2) + 1);
+        log_debug("Rollback of '%s': %s", dev, buf[0] ? buf : "nothing to undo");
+        if (ret_summary && buf[0])
+                *ret_summary = strdup(buf);
+        return ret;
 }

@@ -19,6 +19,10 @@ struct spmd_udev {
         sd_event_source *source;
 };
 
+static bool is_trigger_action(const char *a) {
+        return a && (streq(a, "add") || streq(a, "change") || streq(a, "remove"));
+}
+
 /* Drain everything that is queued, so a burst of thousands of block events
  * costs one wake-up and one reconcile. */
 static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -45,6 +49,12 @@ static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userda
 
                 n++;
                 u->manager->stats.uevents++;
+                /* An operator's "udevadm trigger" (change) or a re-add is a
+                 * new trigger for a device held after a failure; bind and
+                 * unbind are not: spmd's own steps and rollbacks raise them. */
+                if (streq_ptr(udev_device_get_subsystem(d), "dax") &&
+                    is_trigger_action(udev_device_get_action(d)) && udev_device_get_sysname(d))
+                        spmd_device_state_trigger(u->manager, udev_device_get_sysname(d));
                 log_debug("uevent %s %s %s", strna(udev_device_get_action(d)),
                           strna(udev_device_get_subsystem(d)), strna(udev_device_get_sysname(d)));
                 udev_device_unref(d);
