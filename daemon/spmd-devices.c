@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +63,30 @@ static int online_device_blocks(const spm_action *a, spm_online_type type) {
         return changed > 0 ? 0 : 1;
 }
 
+/* Load kmem. The shipped modprobe.d snippet blacklists it, so that at boot
+ * no CXL dax device is bound (as System RAM) before spmd has marked it;
+ * spmd loads it only when it binds the first device itself, after the
+ * executor has set every mark of the plan (spmd-executor.c). Loading by
+ * name is not affected by the blacklist. */
+int spmd_load_kmem(void) {
+        const char *modprobe = secure_getenv("SPMD_MODPROBE") ?: "/sbin/modprobe";
+        char *argv[] = { (char *) modprobe, (char *) "-q", (char *) "kmem", NULL };
+        extern char **environ;
+        int status, r;
+        pid_t pid;
+
+        r = posix_spawn(&pid, modprobe, NULL, NULL, argv, environ);
+        if (r != 0)
+                return log_error_errno(-r, "Failed to run '%s kmem': %m", modprobe);
+        if (waitpid(pid, &status, 0) < 0)
+                return log_error_errno(-errno, "Failed to wait for modprobe: %m");
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return log_error_errno(-ENOENT, "'%s kmem' failed (status %d); the kmem driver is not available.",
+                                       modprobe, status);
+        log_info("Loaded the kmem driver.");
+        return 0;
+}
+
 static int apply(manager *m, const spm_action *a) {
         const spm_dax_device *d;
         spm_online_type type;
@@ -90,7 +116,7 @@ static int apply(manager *m, const spm_action *a) {
                         return -ENODEV;
                 return spm_dax_unbind(d);
         case SPM_ACTION_DRIVER_BIND:
-                return spm_dax_bind(a->object, a->attribute);
+                return spm_dax_bind(a->object, a->attribute);   /* -ENOENT: driver not loaded, see the executor */
         case SPM_ACTION_DEVICE_STATE:
                 type = target_of(a);
                 if (type == SPM_ONLINE_INVALID)

@@ -22,3 +22,6 @@ int spmd_device_action_apply(manager *m, const spm_action *a);
  */
 int spmd_device_rollback(manager *m, const char *dev, bool online_step, bool bound_here, const char *prev_driver,
                          char **ret_summary);
+
+/* Load the kmem module (modprobe, $SPMD_MODPROBE overrides the path). */
+int spmd_load_kmem(void);

@@ -70,6 +70,21 @@ static void device_failed(manager *m, const device_run *run, const spm_action *a
         (void) spmd_device_state_fail(m, run->dev, state, reason ?: "failed");
 }
 
+/* kmem is not loaded (the boot flow in spmd(8) keeps it out until now):
+ * loading it makes the kernel bind every unbound device kmem matches, so
+ * first give every device of the plan its mark, then load it. */
+static int load_kmem_after_marks(manager *m, const spm_plan *plan, size_t from) {
+        for (size_t j = from; j < plan->n_actions; j++) {
+                const spm_action *b = &plan->actions[j];
+
+                if (!IN_SET(b->type, SPM_ACTION_MARK_DEVICE, SPM_ACTION_MARK_REGION) ||
+                    spmd_device_action_held(m, m->pass_topo, b))
+                        continue;
+                (void) spmd_device_action_apply(m, b);
+        }
+        return spmd_load_kmem();
+}
+
 int spmd_plan_execute(manager *m, const spm_plan *plan, spmd_exec_result *ret) {
         spmd_exec_result res = { .failed_at = plan->n_actions };
         device_run run = {};
@@ -100,6 +115,9 @@ int spmd_plan_execute(manager *m, const spm_plan *plan, spmd_exec_result *ret) {
                 }
 
                 r = h ? h(m, a) : -EOPNOTSUPP;
+                if (r == -ENOENT && a->type == SPM_ACTION_DRIVER_BIND && streq_ptr(a->attribute, "kmem") &&
+                    load_kmem_after_marks(m, plan, i + 1) >= 0)
+                        r = h(m, a);
                 if (r < 0) {
                         if (!h)
                                 log_error("Step %zu: no handler for action '%s' on '%s'.", i + 1,

@@ -15,6 +15,7 @@
 #include "spmd-polkit.h"
 #include "cgroup-tree.h"
 #include "planner.h"
+#include "spmd-device-races.h"
 #include "spmd-executor.h"
 #include "spmd-udev.h"
 
@@ -140,6 +141,7 @@ int manager_reconcile(manager *m) {
         spm_node_classes_compute(t, m->root_present ? &m->root : NULL, &m->classes);
 
         log_device_changes(m->topo, t);
+        spmd_device_races_check(m, t);
 
         r = plan_pass(m, t);
         if (r < 0)
@@ -308,6 +310,7 @@ int manager_start(manager *m) {
         /* A policy with errors at start leaves spmd observing only; it is
          * not a reason to fail the boot. */
         (void) spmd_policy_reload(m);
+        spmd_device_races_scan_rules(m);
 
         manager_mark_dirty(m, true, "coldplug");
         return 0;
