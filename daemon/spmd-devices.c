@@ -26,14 +26,47 @@ static spm_online_type target_of(const spm_action *a) {
         return spm_online_type_from_string(a->value);
 }
 
-/* Online every offline block of a device. The device was typically bound
- * earlier in this same pass, so its blocks are looked up in a fresh
- * snapshot, not in the pass's own. */
-static int online_device_blocks(const spm_action *a, spm_online_type type) {
+static int online_block(const char *dev, unsigned id, spm_online_type type, size_t *changed) {
+        int r = spm_memblock_set_state(id, type);
+
+        if (r == SPM_ERR_ZONE_MISMATCH)
+                return log_error_errno(r, "Block memory%u of '%s' is online in the wrong zone for %s.", id, dev,
+                                       spm_online_type_to_string(type));
+        if (r < 0)
+                return log_error_errno(r, "Failed to online block memory%u of '%s' as %s: %m", id, dev,
+                                       spm_online_type_to_string(type));
+        if (r == 0)
+                (*changed)++;
+        return 0;
+}
+
+/* Online every block of a device and verify each one's zone. The device
+ * was typically bound earlier in this same pass, so its blocks did not
+ * exist in the pass's snapshot; they follow from its physical ranges and
+ * the block size, which did. A block already online only gets its zone
+ * checked (the kernel answers the write with EINVAL). Without ranges in
+ * the snapshot, a fresh one is read. */
+static int online_device_blocks(manager *m, const spm_action *a, spm_online_type type) {
         _cleanup_(spm_topology_freep) spm_topology *t = NULL;
-        const spm_dax_device *d;
-        size_t changed = 0;
+        const spm_dax_device *d = m->pass_topo ? spm_topology_find_dax(m->pass_topo, a->object) : NULL;
+        uint64_t bs = m->pass_topo ? m->pass_topo->block_size : 0;
+        size_t changed = 0, n = 0;
         int r;
+
+        if (d && d->n_ranges > 0 && bs > 0) {
+                for (size_t i = 0; i < d->n_ranges; i++)
+                        for (uint64_t id = (d->ranges[i].start + bs - 1) / bs; id < (d->ranges[i].end + 1) / bs;
+                             id++, n++) {
+                                if (id > UINT32_MAX)
+                                        return -ERANGE;
+                                r = online_block(a->object, (unsigned) id, type, &changed);
+                                if (r < 0)
+                                        return r;
+                        }
+                if (n == 0)
+                        return log_error_errno(-ENODATA, "Device '%s' has no memory blocks to online.", a->object);
+                return changed > 0 ? 0 : 1;
+        }
 
         r = spm_topology_load(&t);
         if (r < 0)
@@ -44,21 +77,10 @@ static int online_device_blocks(const spm_action *a, spm_online_type type) {
                                        a->object);
         if (d->n_blocks == 0)
                 return log_error_errno(-ENODATA, "Device '%s' has no memory blocks to online.", a->object);
-
         for (size_t i = 0; i < d->n_blocks; i++) {
-                const spm_memblock *b = &t->blocks[d->blocks[i]];
-
-                if (b->state == SPM_BLOCK_ONLINE)
-                        continue;
-                r = spm_memblock_set_state(b->id, type);
-                if (r == SPM_ERR_ZONE_MISMATCH)
-                        return log_error_errno(r, "Block memory%u of '%s' came online in the wrong zone for %s.",
-                                               b->id, a->object, spm_online_type_to_string(type));
+                r = online_block(a->object, t->blocks[d->blocks[i]].id, type, &changed);
                 if (r < 0)
-                        return log_error_errno(r, "Failed to online block memory%u of '%s' as %s: %m", b->id,
-                                               a->object, spm_online_type_to_string(type));
-                if (r == 0)
-                        changed++;
+                        return r;
         }
         return changed > 0 ? 0 : 1;
 }
@@ -132,7 +154,7 @@ static int apply(manager *m, const spm_action *a) {
                 type = target_of(a);
                 if (type == SPM_ONLINE_INVALID)
                         return -EINVAL;
-                return online_device_blocks(a, type);
+                return online_device_blocks(m, a, type);
         default:
                 return -EOPNOTSUPP;
         }

@@ -100,11 +100,15 @@ static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userda
                 if (!streq_ptr(udev_device_get_subsystem(d), "memory") &&
                     !streq_ptr(udev_device_get_subsystem(d), "node"))
                         device_event = true;
-                /* An operator's "udevadm trigger" (change) or a re-add is a
-                 * new trigger for a device held after a failure; bind and
-                 * unbind are not: spmd's own steps and rollbacks raise them. */
-                if (streq_ptr(udev_device_get_subsystem(d), "dax") &&
-                    is_trigger_action(udev_device_get_action(d)) && udev_device_get_sysname(d))
+                /* An operator's "udevadm trigger" (change) or a removal is
+                 * a new trigger for a device held after a failure; bind and
+                 * unbind are not (spmd's own steps and rollbacks raise
+                 * them), nor is an add of a device spmd already knows (a
+                 * late copy of the event that made it act). */
+                if (streq_ptr(udev_device_get_subsystem(d), "dax") && udev_device_get_sysname(d) &&
+                    is_trigger_action(udev_device_get_action(d)) &&
+                    !(streq_ptr(udev_device_get_action(d), "add") &&
+                      spmd_device_record_find(u->manager, udev_device_get_sysname(d))))
                         spmd_device_state_trigger(u->manager, udev_device_get_sysname(d));
                 log_debug("uevent %s %s %s", strna(udev_device_get_action(d)),
                           strna(udev_device_get_subsystem(d)), strna(udev_device_get_sysname(d)));

@@ -313,6 +313,7 @@ def fault_case(sim, tag, step, path_fmt, node, expect_driver, name_hint):
         start = int(sim.read("bus/dax/devices/%s/mapping0/start" % name), 0)
         path = path_fmt.format(dev=name, block=start // int(sim.read("devices/system/memory/block_size_bytes"), 16))
     frc, fout = sim.ctl("fail", sim.real(path), 1, "EIO", 1)
+    sim.ctl("sync")   # the add reaches spmd's socket before it runs again
     sim.spmd.send_signal(signal.SIGCONT)
     ok = sim.wait_state(name, ("failed",))
     reason = sim.dev(name, "StateReason")
@@ -342,6 +343,7 @@ def kill_case(sim, tag, node, path_fmt, name_hint):
     start = int(sim.read("bus/dax/devices/%s/mapping0/start" % name), 0)
     block = start // int(sim.read("devices/system/memory/block_size_bytes"), 16)
     sim.ctl("delay", sim.real(path_fmt.format(dev=name, block=block + 1)), 1500)
+    sim.ctl("sync")
     sim.spmd.send_signal(signal.SIGCONT)
     wait_for(lambda: sim.dev(name, "ManagedState") == "onlining", 10, 0.02)
     time.sleep(0.4)

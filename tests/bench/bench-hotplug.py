@@ -7,8 +7,9 @@ kernel. Prints a table; not a test.
 
 For each case the simulated kernel is started once. Floor repetitions run
 first (spmd not running), then spmd repetitions with spmd running
-(--bus=none, policy: every pmem device SPM/online_movable). Each rep adds a
-fresh device on a fresh node.
+(--bus=none, policy: every pmem device SPM/online_movable), each rep once
+spmd is idle (its debug log quiet for 0.5 s). Each rep adds a fresh device
+on a fresh node.
 
 Timing: the floor's own time (from its first write to its last zone read,
 without its exec). spmd: from SIGCONT (spmd was stopped while the device was
@@ -117,6 +118,19 @@ def add(sim, node, size, cost_ms, whole):
     return dev, blocks
 
 
+def wait_idle(logname, quiet=0.5, timeout=30.0):
+    """spmd has finished its passes: its log has not grown for quiet s."""
+    end = time.time() + timeout
+    last, since = -1, time.time()
+    while time.time() < end:
+        size = os.path.getsize(logname)
+        if size != last:
+            last, since = size, time.time()
+        elif time.time() - since >= quiet:
+            return
+        time.sleep(0.05)
+
+
 def run_case(tmp, scenario, size, whole, spm, cost_ms, reps):
     sim = Sim(tmp, scenario)
     floor, daemon = [], []
@@ -142,11 +156,11 @@ def run_case(tmp, scenario, size, whole, spm, cost_ms, reps):
                    SPM_POLICY_LIB_DIR=os.path.join(tmp, "lib"))
         env.pop("NOTIFY_SOCKET", None)
         log = open(os.path.join(tmp, "spmd.log"), "w")
-        spmd = subprocess.Popen([SPMD, "--bus=none", "--log-target=console", "--log-level=info"], env=env,
+        spmd = subprocess.Popen([SPMD, "--bus=none", "--log-target=console", "--log-level=debug"], env=env,
                                 stderr=log)
         try:
-            time.sleep(1.5)   # coldplug
             for _ in range(reps):
+                wait_idle(log.name)   # coldplug, or the last rep's verification passes
                 spmd.send_signal(signal.SIGSTOP)
                 dev, blocks = add(sim, node, size, cost_ms, whole)
                 node += 1
@@ -155,7 +169,6 @@ def run_case(tmp, scenario, size, whole, spm, cost_ms, reps):
                 if not wait_for(lambda: sim.done(blocks)):
                     raise RuntimeError("spmd did not online %s" % dev)
                 daemon.append((time.monotonic() - t0) * 1000.0)
-                time.sleep(0.3)   # let its verification pass finish
         finally:
             spmd.terminate()
             spmd.wait(timeout=10)
