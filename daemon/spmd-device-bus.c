@@ -83,6 +83,14 @@ static int property_get_device(sd_bus *bus, const char *path, const char *interf
                 return sd_bus_message_append(reply, "s", spm_marking(d));
         if (streq(property, "State"))
                 return sd_bus_message_append(reply, "s", spm_dax_device_observed_state(d));
+        if (streq(property, "ManagedState") || streq(property, "StateReason")) {
+                const spmd_device_record *rec = spmd_device_record_find(m, d->name);
+
+                if (streq(property, "ManagedState"))
+                        return sd_bus_message_append(reply, "s",
+                                                     rec ? spmd_device_state_to_string(rec->state) : "unmanaged");
+                return sd_bus_message_append(reply, "s", rec ? rec->reason : "");
+        }
         if (streq(property, "HotplugAttribute"))
                 return sd_bus_message_append(reply, "s", spm_dax_hotplug_attr_to_string(d->hotplug_attr));
         if (streq(property, "MemoryBlocks"))
@@ -115,6 +123,8 @@ const sd_bus_vtable spmd_device_vtable[] = {
         SD_BUS_PROPERTY("Size", "t", property_get_device, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SPM", "s", property_get_device, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("State", "s", property_get_device, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ManagedState", "s", property_get_device, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("StateReason", "s", property_get_device, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("HotplugAttribute", "s", property_get_device, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("MemoryBlocks", "u", property_get_device, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("MemoryBlocksOnline", "u", property_get_device, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),

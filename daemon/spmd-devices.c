@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +26,47 @@ static spm_online_type target_of(const spm_action *a) {
         return spm_online_type_from_string(a->value);
 }
 
-/* Online every offline block of a device. The device was typically bound
- * earlier in this same pass, so its blocks are looked up in a fresh
- * snapshot, not in the pass's own. */
-static int online_device_blocks(const spm_action *a, spm_online_type type) {
+static int online_block(const char *dev, unsigned id, spm_online_type type, size_t *changed) {
+        int r = spm_memblock_set_state(id, type);
+
+        if (r == SPM_ERR_ZONE_MISMATCH)
+                return log_error_errno(r, "Block memory%u of '%s' is online in the wrong zone for %s.", id, dev,
+                                       spm_online_type_to_string(type));
+        if (r < 0)
+                return log_error_errno(r, "Failed to online block memory%u of '%s' as %s: %m", id, dev,
+                                       spm_online_type_to_string(type));
+        if (r == 0)
+                (*changed)++;
+        return 0;
+}
+
+/* Online every block of a device and verify each one's zone. The device
+ * was typically bound earlier in this same pass, so its blocks did not
+ * exist in the pass's snapshot; they follow from its physical ranges and
+ * the block size, which did. A block already online only gets its zone
+ * checked (the kernel answers the write with EINVAL). Without ranges in
+ * the snapshot, a fresh one is read. */
+static int online_device_blocks(manager *m, const spm_action *a, spm_online_type type) {
         _cleanup_(spm_topology_freep) spm_topology *t = NULL;
-        const spm_dax_device *d;
-        size_t changed = 0;
+        const spm_dax_device *d = m->pass_topo ? spm_topology_find_dax(m->pass_topo, a->object) : NULL;
+        uint64_t bs = m->pass_topo ? m->pass_topo->block_size : 0;
+        size_t changed = 0, n = 0;
         int r;
+
+        if (d && d->n_ranges > 0 && bs > 0) {
+                for (size_t i = 0; i < d->n_ranges; i++)
+                        for (uint64_t id = (d->ranges[i].start + bs - 1) / bs; id < (d->ranges[i].end + 1) / bs;
+                             id++, n++) {
+                                if (id > UINT32_MAX)
+                                        return -ERANGE;
+                                r = online_block(a->object, (unsigned) id, type, &changed);
+                                if (r < 0)
+                                        return r;
+                        }
+                if (n == 0)
+                        return log_error_errno(-ENODATA, "Device '%s' has no memory blocks to online.", a->object);
+                return changed > 0 ? 0 : 1;
+        }
 
         r = spm_topology_load(&t);
         if (r < 0)
@@ -42,23 +77,36 @@ static int online_device_blocks(const spm_action *a, spm_online_type type) {
                                        a->object);
         if (d->n_blocks == 0)
                 return log_error_errno(-ENODATA, "Device '%s' has no memory blocks to online.", a->object);
-
         for (size_t i = 0; i < d->n_blocks; i++) {
-                const spm_memblock *b = &t->blocks[d->blocks[i]];
-
-                if (b->state == SPM_BLOCK_ONLINE)
-                        continue;
-                r = spm_memblock_set_state(b->id, type);
-                if (r == SPM_ERR_ZONE_MISMATCH)
-                        return log_error_errno(r, "Block memory%u of '%s' came online in the wrong zone for %s.",
-                                               b->id, a->object, spm_online_type_to_string(type));
+                r = online_block(a->object, t->blocks[d->blocks[i]].id, type, &changed);
                 if (r < 0)
-                        return log_error_errno(r, "Failed to online block memory%u of '%s' as %s: %m", b->id,
-                                               a->object, spm_online_type_to_string(type));
-                if (r == 0)
-                        changed++;
+                        return r;
         }
         return changed > 0 ? 0 : 1;
+}
+
+/* Load kmem. The shipped modprobe.d snippet blacklists it, so that at boot
+ * no CXL dax device is bound (as System RAM) before spmd has marked it;
+ * spmd loads it only when it binds the first device itself, after the
+ * executor has set every mark of the plan (spmd-executor.c). Loading by
+ * name is not affected by the blacklist. */
+int spmd_load_kmem(void) {
+        const char *modprobe = secure_getenv("SPMD_MODPROBE") ?: "/sbin/modprobe";
+        char *argv[] = { (char *) modprobe, (char *) "-q", (char *) "kmem", NULL };
+        extern char **environ;
+        int status, r;
+        pid_t pid;
+
+        r = posix_spawn(&pid, modprobe, NULL, NULL, argv, environ);
+        if (r != 0)
+                return log_error_errno(-r, "Failed to run '%s kmem': %m", modprobe);
+        if (waitpid(pid, &status, 0) < 0)
+                return log_error_errno(-errno, "Failed to wait for modprobe: %m");
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return log_error_errno(-ENOENT, "'%s kmem' failed (status %d); the kmem driver is not available.",
+                                       modprobe, status);
+        log_info("Loaded the kmem driver.");
+        return 0;
 }
 
 static int apply(manager *m, const spm_action *a) {
@@ -75,13 +123,22 @@ static int apply(manager *m, const spm_action *a) {
                 return spm_cxl_region_bind(a->object);
         case SPM_ACTION_SET_MEMMAP:
                 return spm_dax_set_memmap(a->object, is_on(a->value));
+        case SPM_ACTION_AUTO_ONLINE:
+                type = spm_online_type_from_string(a->value);
+                if (type == SPM_ONLINE_INVALID)
+                        return -EINVAL;
+                log_struct(LOG_NOTICE, LOG_FIELDS("SPM_AUTO_ONLINE=takeover"),
+                           "AutoOnline=takeover: setting auto_online_blocks to '%s' so the kernel does not online "
+                           "managed memory with its own type", a->value);
+                return spm_memory_set_auto_online(type);
         case SPM_ACTION_DRIVER_UNBIND:
-                d = m->topo ? spm_topology_find_dax(m->topo, a->object) : NULL;
+                /* this pass's snapshot: the device may be new since the last one */
+                d = m->pass_topo ? spm_topology_find_dax(m->pass_topo, a->object) : NULL;
                 if (!d)
                         return -ENODEV;
                 return spm_dax_unbind(d);
         case SPM_ACTION_DRIVER_BIND:
-                return spm_dax_bind(a->object, a->attribute);
+                return spm_dax_bind(a->object, a->attribute);   /* -ENOENT: driver not loaded, see the executor */
         case SPM_ACTION_DEVICE_STATE:
                 type = target_of(a);
                 if (type == SPM_ONLINE_INVALID)
@@ -97,7 +154,7 @@ static int apply(manager *m, const spm_action *a) {
                 type = target_of(a);
                 if (type == SPM_ONLINE_INVALID)
                         return -EINVAL;
-                return online_device_blocks(a, type);
+                return online_device_blocks(m, a, type);
         default:
                 return -EOPNOTSUPP;
         }
@@ -119,4 +176,77 @@ int spmd_device_action_apply(manager *m, const spm_action *a) {
                            a->object, a->value ? " → '" : "", strempty(a->value), a->value ? "'" : "",
                            strna(a->rule));
         return r;
+}
+
+/* Put a device's memory back to "nothing added": the whole-device
+ * attribute's unplug (all or nothing) where there is one, else every
+ * online block offline. */
+static int unplug(const spm_dax_device *d, const spm_topology *t) {
+        int r, ret = 0;
+
+        if (d->hotplug_attr != SPM_DAX_HOTPLUG_NONE) {
+                r = spm_dax_set_state(d->name, d->hotplug_attr == SPM_DAX_HOTPLUG_STATE ? "state" : "hotplug",
+                                      SPM_ONLINE_OFFLINE);
+                if (r >= 0)
+                        return 0;
+                log_debug_errno(r, "Unplugging '%s' through its attribute failed, offlining block by block: %m",
+                                d->name);
+        }
+        for (size_t i = 0; i < d->n_blocks; i++) {
+                r = spm_memblock_set_state(t->blocks[d->blocks[i]].id, SPM_ONLINE_OFFLINE);
+                if (r < 0 && ret == 0)
+                        ret = r;
+        }
+        return ret;
+}
+
+int spmd_device_rollback(manager *m, const char *dev, bool online_step, bool bound_here, const char *prev_driver,
+                         char **ret_summary) {
+        _cleanup_(spm_topology_freep) spm_topology *t = NULL;
+        const spm_dax_device *d;
+        char buf[256] = "";
+        int r, ret = 0;
+
+        if (!startswith(dev, "dax"))
+                return 0;
+        r = spm_topology_load(&t);
+        if (r < 0)
+                return r;
+        d = spm_topology_find_dax(t, dev);
+        if (!d)
+                return 0;
+
+        if (streq_ptr(d->driver, "kmem") && (online_step || bound_here) && d->n_blocks > 0) {
+                r = unplug(d, t);
+                strncat(buf, r < 0 ? "memory could not be unplugged" : "memory unplugged", sizeof buf - strlen(buf) - 1);
+                if (r < 0)
+                        ret = r;
+        }
+        if (streq_ptr(d->driver, "kmem") && bound_here && ret == 0) {
+                /* spm_dax_unbind re-reads every block and refuses while one
+                 * is online: unbinding then would leak the range */
+                r = spm_dax_unbind(d);
+                strncat(buf, r < 0 ? ", kmem could not be unbound" : ", kmem unbound", sizeof buf - strlen(buf) - 1);
+                if (r < 0)
+                        ret = r;
+        }
+        if (prev_driver && !streq(prev_driver, "kmem") && ret == 0) {
+                _cleanup_free_ char *cur = NULL;
+
+                if (spm_dax_current_driver(dev, &cur) >= 0 && !cur) {
+                        r = spm_dax_bind(dev, prev_driver);
+                        if (buf[0])
+                                strncat(buf, ", ", sizeof buf - strlen(buf) - 1);
+                        strncat(buf, r < 0 ? "could not rebind " : "rebound to ", sizeof buf - strlen(buf) - 1);
+                        strncat(buf, prev_driver, sizeof buf - strlen(buf) - 1);
+                        if (r < 0)
+                                ret = r;
+                }
+        }
+        if (buf[0] == ',')
+                memmove(buf, buf + 2, strlen(buf + 2) + 1);
+        log_debug("Rollback of '%s': %s", dev, buf[0] ? buf : "nothing to undo");
+        if (ret_summary && buf[0])
+                *ret_summary = strdup(buf);
+        return ret;
 }

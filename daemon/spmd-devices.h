@@ -5,8 +5,23 @@
  * whole-device state and per-block onlining (lib/dax-ops.h does the
  * kernel side of each). */
 
+#include <stdbool.h>
+
 #include "plan.h"
 
 typedef struct manager manager;
 
 int spmd_device_action_apply(manager *m, const spm_action *a);
+
+/*
+ * Undo what a failed run did to dev, as far as the kernel allows: unplug
+ * its memory (after a failed online step, or when this run bound kmem),
+ * unbind kmem if this run bound it (never while a block is online), and
+ * give the device back to prev_driver (the driver this run released it
+ * from, NULL: none). *ret_summary (may stay NULL) says what was undone.
+ */
+int spmd_device_rollback(manager *m, const char *dev, bool online_step, bool bound_here, const char *prev_driver,
+                         char **ret_summary);
+
+/* Load the kmem module (modprobe, $SPMD_MODPROBE overrides the path). */
+int spmd_load_kmem(void);

@@ -2,11 +2,13 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "macro.h"
 #include "spmd-cgroups.h"
+#include "spmd-device-state.h"
 #include "spmd-devices.h"
 #include "spmd-executor.h"
 #include "spmd-manager.h"
@@ -22,6 +24,7 @@ static spmd_action_handler handler_for(spm_action_type t) {
         case SPM_ACTION_MARK_REGION:
         case SPM_ACTION_REGION_BIND:
         case SPM_ACTION_SET_MEMMAP:
+        case SPM_ACTION_AUTO_ONLINE:
         case SPM_ACTION_DRIVER_BIND:
         case SPM_ACTION_DEVICE_STATE:
         case SPM_ACTION_ONLINE_BLOCK:
@@ -32,27 +35,103 @@ static spmd_action_handler handler_for(spm_action_type t) {
         }
 }
 
+static bool is_online_step(spm_action_type t) {
+        return IN_SET(t, SPM_ACTION_DRIVER_BIND, SPM_ACTION_DEVICE_STATE, SPM_ACTION_ONLINE_BLOCK,
+                      SPM_ACTION_ONLINE_BLOCKS);
+}
+
+/* What one device went through so far in this run, for its rollback. */
+typedef struct device_run {
+        const char *dev;
+        const char *prev_driver;    /* the driver this run released it from */
+        bool bound;                 /* this run bound kmem */
+} device_run;
+
+/* A step of dev failed: roll back what the kernel allows, then record the
+ * failure (held: no retry until a new trigger). */
+static void device_failed(manager *m, const device_run *run, const spm_action *a, int error) {
+        const spm_dax_device *d = m->pass_topo ? spm_topology_find_dax(m->pass_topo, run->dev) : NULL;
+        _cleanup_free_ char *undo = NULL, *reason = NULL;
+        spmd_device_state state = SPMD_DEVICE_FAILED;
+
+        (void) spmd_device_rollback(m, run->dev, is_online_step(a->type), run->bound, run->prev_driver, &undo);
+
+        if (a->type == SPM_ACTION_DRIVER_BIND && error == -EBUSY && d && (d->spm_node >= 0 || d->protected_memory >= 0))
+                /* kernel-abi §15: the probe refuses a node that already
+                 * holds the other class of memory; only a reboot clears it */
+                state = SPMD_DEVICE_NEEDS_REBOOT;
+
+        if (asprintf(&reason, "%s%s %s%s%s failed: %s%s%s%s",
+                     state == SPMD_DEVICE_NEEDS_REBOOT ? "node type latched until reboot; " : "",
+                     spm_action_type_to_string(a->type), a->object, a->value ? "=" : "", strempty(a->value),
+                     strerror(-error),
+                     undo ? " (" : "", strempty(undo), undo ? ")" : "") < 0)
+                reason = NULL;
+        (void) spmd_device_state_fail(m, run->dev, state, reason ?: "failed");
+}
+
+/* kmem is not loaded (the boot flow in spmd(8) keeps it out until now):
+ * loading it makes the kernel bind every unbound device kmem matches, so
+ * first give every device of the plan its mark, then load it. */
+static int load_kmem_after_marks(manager *m, const spm_plan *plan, size_t from) {
+        for (size_t j = from; j < plan->n_actions; j++) {
+                const spm_action *b = &plan->actions[j];
+
+                if (!IN_SET(b->type, SPM_ACTION_MARK_DEVICE, SPM_ACTION_MARK_REGION) ||
+                    spmd_device_action_held(m, m->pass_topo, b))
+                        continue;
+                (void) spmd_device_action_apply(m, b);
+        }
+        return spmd_load_kmem();
+}
+
 int spmd_plan_execute(manager *m, const spm_plan *plan, spmd_exec_result *ret) {
         spmd_exec_result res = { .failed_at = plan->n_actions };
+        device_run run = {};
 
         for (size_t i = 0; i < plan->n_actions; i++) {
                 const spm_action *a = &plan->actions[i];
                 spmd_action_handler h = handler_for(a->type);
+                const char *dev = spmd_action_device(m->pass_topo, a);
                 int r;
+
+                if (dev && spmd_device_action_held(m, m->pass_topo, a)) {
+                        /* failed before; waits for a new trigger */
+                        log_debug("Step %zu/%zu: skipped, '%s' is held after a failure", i + 1, plan->n_actions, dev);
+                        res.skipped++;
+                        continue;
+                }
 
                 log_debug("Step %zu/%zu: %s '%s' %s=%s (%s)", i + 1, plan->n_actions,
                           spm_action_type_to_string(a->type), a->object, strna(a->attribute), strna(a->value),
                           strna(a->rule));
 
+                if (dev) {
+                        if (!run.dev || !streq(run.dev, dev))
+                                run = (device_run) { .dev = dev };
+                        (void) spmd_device_state_set(m, dev,
+                                                     is_online_step(a->type) ? SPMD_DEVICE_ONLINING : SPMD_DEVICE_MARKING,
+                                                     spm_action_type_to_string(a->type));
+                }
+
                 r = h ? h(m, a) : -EOPNOTSUPP;
+                if (r == -ENOENT && a->type == SPM_ACTION_DRIVER_BIND && streq_ptr(a->attribute, "kmem") &&
+                    load_kmem_after_marks(m, plan, i + 1) >= 0)
+                        r = h(m, a);
                 if (r < 0) {
                         if (!h)
                                 log_error("Step %zu: no handler for action '%s' on '%s'.", i + 1,
                                           spm_action_type_to_string(a->type), a->object);
+                        if (dev)
+                                device_failed(m, &run, a, r);
                         res.failed_at = i;
                         res.error = r;
                         break;
                 }
+                if (dev && a->type == SPM_ACTION_DRIVER_UNBIND)
+                        run.prev_driver = a->attribute;
+                if (dev && a->type == SPM_ACTION_DRIVER_BIND && r == 0)
+                        run.bound = true;
                 if (r > 0)
                         res.already++;
                 else

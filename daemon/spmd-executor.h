@@ -17,6 +17,7 @@ typedef struct manager manager;
 typedef struct spmd_exec_result {
         size_t applied;             /* actions that changed something */
         size_t already;             /* actions the kernel already matched */
+        size_t skipped;             /* actions of devices held after a failure */
         size_t failed_at;           /* index of the failed action, or n_actions */
         int error;                  /* its -errno, 0 when all went through */
 } spmd_exec_result;
@@ -25,4 +26,7 @@ typedef struct spmd_exec_result {
  * or -errno (having logged why, with the object). */
 typedef int (*spmd_action_handler)(manager *m, const spm_action *a);
 
+/* A device action that fails rolls back what the kernel allows for that
+ * device and leaves it failed (or needs-reboot) and held, see
+ * spmd-device-state.h; actions of held devices are skipped. */
 int spmd_plan_execute(manager *m, const spm_plan *plan, spmd_exec_result *ret);

@@ -15,6 +15,7 @@
 #include "spmd-polkit.h"
 #include "cgroup-tree.h"
 #include "planner.h"
+#include "spmd-device-races.h"
 #include "spmd-executor.h"
 #include "spmd-udev.h"
 
@@ -147,6 +148,7 @@ int manager_reconcile(manager *m) {
         spm_node_classes_compute(t, m->root_present ? &m->root : NULL, &m->classes);
 
         log_device_changes(m->topo, t);
+        spmd_device_races_check(m, t);
 
         /* Publish the new view first: the executor works on it too. */
         old = m->topo;
@@ -158,10 +160,14 @@ int manager_reconcile(manager *m) {
         r = plan_pass(m, t);
         if (r < 0)
                 log_warning_errno(r, "Failed to plan, keeping the previous plan: %m");
-        else if (m->plan->n_actions > 0 && m->config.apply) {
+        else if (spmd_device_states_update(m, t, m->plan) < 0)
+                log_error("Out of memory while updating device states.");
+        if (r >= 0 && m->plan->n_actions > 0 && m->config.apply) {
                 spmd_exec_result res;
 
+                m->pass_topo = t;
                 r = spmd_plan_execute(m, m->plan, &res);
+                m->pass_topo = NULL;
                 log_debug("Executed %zu change(s), %zu already so%s.", res.applied, res.already,
                           r < 0 ? ", stopped at a failure" : "");
                 if (r < 0 && m->bus)
@@ -171,7 +177,10 @@ int manager_reconcile(manager *m) {
                  * published view and the plan match what is there now.
                  * The next pass starts from the kernel, never from a
                  * guess. */
-                if (res.applied > 0)
+                if (res.applied > 0 || (r < 0 && res.failed_at < m->plan->n_actions &&
+                                        spmd_action_device(t, &m->plan->actions[res.failed_at])))
+                        /* after a device failure that device is held, so
+                         * the next pass runs the rest of the plan */
                         manager_mark_dirty(m, false, "changes applied");
         }
 
@@ -219,8 +228,11 @@ static int on_reconcile(sd_event_source *s, void *userdata) {
 void manager_mark_dirty(manager *m, bool resync, const char *why) {
         int r;
 
-        if (resync)
+        if (resync) {
                 m->resync = true;
+                /* a reload or lost events may hide a trigger for any device */
+                spmd_device_state_trigger(m, NULL);
+        }
         if (m->dirty)
                 return;
         m->dirty = true;
@@ -310,6 +322,7 @@ int manager_start(manager *m) {
         /* A policy with errors at start leaves spmd observing only; it is
          * not a reason to fail the boot. */
         (void) spmd_policy_reload(m);
+        spmd_device_races_scan_rules(m);
 
         manager_mark_dirty(m, true, "coldplug");
         return 0;
@@ -339,6 +352,7 @@ manager *manager_free(manager *m) {
         spm_topology_free(m->topo);
         spm_policy_free(m->policy);
         spm_plan_free(m->plan);
+        spmd_device_table_free(&m->devices);
         free(m->policy_error);
         free(m);
         return NULL;

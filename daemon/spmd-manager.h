@@ -17,6 +17,7 @@
 #include "plan.h"
 #include "policy.h"
 #include "spmd-bus.h"
+#include "spmd-device-state.h"
 #include "spmd-policy.h"
 #include "topology.h"
 
@@ -63,6 +64,8 @@ typedef struct manager {
         spmd_policy_state policy_state;
         char *policy_error;              /* first error of the last rejected load */
         spm_plan *plan;                  /* what the last pass found to do */
+        const spm_topology *pass_topo;   /* the snapshot of the pass being run, else NULL */
+        spmd_device_table devices;       /* per device: state, reason, hold */
 
         manager_stats stats;
 } manager;

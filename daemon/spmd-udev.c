@@ -17,13 +17,65 @@ struct spmd_udev {
         struct udev *udev;
         struct udev_monitor *monitor;
         sd_event_source *source;
+        sd_event_source *settle;    /* one-shot: memory/node churn has gone quiet */
+        uint64_t settle_first;      /* when the current churn started (CLOCK_MONOTONIC usec) */
 };
+
+/* Memory-block and node events come in bursts of thousands (a 256 GiB
+ * region, another agent onlining block by block), and a busy udevd hands
+ * them over a few at a time. Reconciling after each handful would re-read
+ * sysfs hundreds of times; instead such churn marks dirty once it has been
+ * quiet for SETTLE_QUIET_USEC, and at the latest SETTLE_MAX_USEC after it
+ * started. dax and cxl events (hot-add, bind) reconcile at once. This is a
+ * one-shot timer armed by events, not polling. */
+#define SETTLE_QUIET_USEC (50 * 1000ULL)
+#define SETTLE_MAX_USEC (1000 * 1000ULL)
+
+static int on_settle(sd_event_source *s, uint64_t usec, void *userdata) {
+        spmd_udev *u = userdata;
+
+        u->settle_first = 0;
+        manager_mark_dirty(u->manager, false, "memory/node uevents settled");
+        return 0;
+}
+
+static void settle_later(spmd_udev *u) {
+        uint64_t now, when;
+        int r;
+
+        if (sd_event_now(u->manager->event, CLOCK_MONOTONIC, &now) < 0) {
+                manager_mark_dirty(u->manager, false, "uevent");
+                return;
+        }
+        if (u->settle_first == 0)
+                u->settle_first = now;
+        when = now + SETTLE_QUIET_USEC;
+        if (when > u->settle_first + SETTLE_MAX_USEC)
+                when = u->settle_first + SETTLE_MAX_USEC;
+
+        if (!u->settle)
+                r = sd_event_add_time(u->manager->event, &u->settle, CLOCK_MONOTONIC, when, 0, on_settle, u);
+        else {
+                r = sd_event_source_set_time(u->settle, when);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(u->settle, SD_EVENT_ONESHOT);
+        }
+        if (r < 0) {
+                log_debug_errno(r, "Failed to arm the settle timer, reconciling now: %m");
+                manager_mark_dirty(u->manager, false, "uevent");
+        }
+}
+
+static bool is_trigger_action(const char *a) {
+        return a && (streq(a, "add") || streq(a, "change") || streq(a, "remove"));
+}
 
 /* Drain everything that is queued, so a burst of thousands of block events
  * costs one wake-up and one reconcile. */
 static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         spmd_udev *u = userdata;
         unsigned n = 0;
+        bool device_event = false;
 
         for (;;) {
                 struct udev_device *d;
@@ -45,13 +97,31 @@ static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userda
 
                 n++;
                 u->manager->stats.uevents++;
+                if (!streq_ptr(udev_device_get_subsystem(d), "memory") &&
+                    !streq_ptr(udev_device_get_subsystem(d), "node"))
+                        device_event = true;
+                /* An operator's "udevadm trigger" (change) or a removal is
+                 * a new trigger for a device held after a failure; bind and
+                 * unbind are not (spmd's own steps and rollbacks raise
+                 * them), nor is an add of a device spmd already knows (a
+                 * late copy of the event that made it act). */
+                if (streq_ptr(udev_device_get_subsystem(d), "dax") && udev_device_get_sysname(d) &&
+                    is_trigger_action(udev_device_get_action(d)) &&
+                    !(streq_ptr(udev_device_get_action(d), "add") &&
+                      spmd_device_record_find(u->manager, udev_device_get_sysname(d))))
+                        spmd_device_state_trigger(u->manager, udev_device_get_sysname(d));
                 log_debug("uevent %s %s %s", strna(udev_device_get_action(d)),
                           strna(udev_device_get_subsystem(d)), strna(udev_device_get_sysname(d)));
                 udev_device_unref(d);
         }
 
-        if (n > 0)
+        if (device_event) {
+                if (u->settle)
+                        (void) sd_event_source_set_enabled(u->settle, SD_EVENT_OFF);
+                u->settle_first = 0;
                 manager_mark_dirty(u->manager, false, "uevent");
+        } else if (n > 0)
+                settle_later(u);
         return 0;
 }
 
@@ -115,6 +185,7 @@ spmd_udev *spmd_udev_free(spmd_udev *u) {
         if (!u)
                 return NULL;
         sd_event_source_disable_unref(u->source);
+        sd_event_source_disable_unref(u->settle);
         udev_monitor_unref(u->monitor);
         udev_unref(u->udev);
         free(u);

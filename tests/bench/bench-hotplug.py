@@ -1,0 +1,202 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""bench-hotplug: hot-add of a dax device until every block is online in
+ZONE_MOVABLE, spmd against the minimal writer (hotplug-floor: exactly the
+needed sysfs writes and the zone reads), in the same run, on the simulated
+kernel. Prints a table; not a test.
+
+For each case the simulated kernel is started once. Floor repetitions run
+first (spmd not running), then spmd repetitions with spmd running
+(--bus=none, policy: every pmem device SPM/online_movable), each rep once
+spmd is idle (its debug log quiet for 0.5 s). Each rep adds a fresh device
+on a fresh node.
+
+Timing: the floor's own time (from its first write to its last zone read,
+without its exec). spmd: from SIGCONT (spmd was stopped while the device was
+added, so its uevent is already queued) until a poller sees every block
+online and Movable. The "kernel cost" column models the kernel's own work
+(add_memory + onlining), which the simulated kernel does not have: a delay
+on the onlining write(s), the same for both writers.
+
+  bench-hotplug.py [REPS]
+"""
+
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+B = os.environ.get("SPM_BUILDDIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "build"))
+SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+RUN = os.environ.get("SPM_SIMKERNEL_RUN", os.path.join(SRC, "simkernel", "simkernel-run"))
+SIMCTL = os.environ.get("SPM_SIMCTL", os.path.join(B, "tests", "simkernel", "spm-simctl"))
+SPMD = os.environ.get("SPMD", os.path.join(B, "daemon", "spmd"))
+FLOOR = os.environ.get("SPM_HOTPLUG_FLOOR", os.path.join(B, "tests", "bench", "hotplug-floor"))
+SCEN = os.environ.get("SPM_SIMKERNEL_SCENARIOS", os.path.join(SRC, "simkernel", "scenarios"))
+
+POLICY = """[Pool fast]
+[Device all]
+MatchProvider=pmem
+Class=spm
+Pool=fast
+Online=online_movable
+"""
+
+
+def wait_for(cond, timeout=30.0, step=0.001):
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(step)
+    return cond()
+
+
+class Sim:
+    def __init__(self, tmp, scenario):
+        self.envfile = os.path.join(tmp, "env")
+        self.holder = subprocess.Popen([RUN, "--scenario", os.path.join(SCEN, scenario), "--", "sh", "-c",
+                                        'env -0 > "$1.tmp" && mv "$1.tmp" "$1"; exec cat >/dev/null', "sh",
+                                        self.envfile], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        if not wait_for(lambda: os.path.exists(self.envfile) or self.holder.poll() is not None):
+            raise RuntimeError("no simulated kernel")
+        if self.holder.poll() is not None:
+            sys.exit(77 if self.holder.returncode == 77 else 1)
+        with open(self.envfile) as f:
+            self.env = dict(kv.split("=", 1) for kv in f.read().split("\0") if "=" in kv)
+        os.unlink(self.envfile)
+        self.sysfs = self.env["SPM_SYSFS_ROOT"]
+
+    def ctl(self, *args):
+        p = subprocess.run([SIMCTL] + [str(a) for a in args], capture_output=True, text=True,
+                           env=dict(os.environ, SPM_SIMKERNEL_CONTROL=self.env["SPM_SIMKERNEL_CONTROL"]))
+        if p.returncode != 0:
+            raise RuntimeError("spm-simctl %s: %s" % (args, p.stdout + p.stderr))
+        return p.stdout.strip()
+
+    def read(self, rel):
+        try:
+            with open(os.path.join(self.sysfs, rel)) as f:
+                return f.read().strip()
+        except OSError:
+            return None
+
+    def real(self, rel):
+        d, f = os.path.split(rel)
+        return os.path.join(os.path.relpath(os.path.realpath(os.path.join(self.sysfs, d)), self.sysfs), f)
+
+    def blocks(self, dev):
+        bs = int(self.read("devices/system/memory/block_size_bytes"), 16)
+        s = int(self.read("bus/dax/devices/%s/mapping0/start" % dev), 0)
+        e = int(self.read("bus/dax/devices/%s/mapping0/end" % dev), 0)
+        return list(range(s // bs, (e + 1) // bs))
+
+    def done(self, blocks):
+        if self.read("devices/system/memory/memory%d/valid_zones" % blocks[-1]) != "Movable" or \
+                self.read("devices/system/memory/memory%d/state" % blocks[-1]) != "online":
+            return False
+        return all(self.read("devices/system/memory/memory%d/state" % b) == "online" and
+                   self.read("devices/system/memory/memory%d/valid_zones" % b) == "Movable" for b in blocks)
+
+    def close(self):
+        self.holder.stdin.close()
+        self.holder.wait(timeout=30)
+
+
+def add(sim, node, size, cost_ms, whole):
+    dev = sim.ctl("add-dax", "node=%d" % node, "size=%s" % size, "provider=pmem").split()[-1]
+    blocks = sim.blocks(dev)
+    if cost_ms:
+        if whole:
+            sim.ctl("delay", sim.real("bus/dax/devices/%s/state" % dev), cost_ms * len(blocks))
+        else:
+            for b in blocks:
+                sim.ctl("delay", "devices/system/memory/memory%d/state" % b, cost_ms)
+    return dev, blocks
+
+
+def wait_idle(logname, quiet=0.5, timeout=30.0):
+    """spmd has finished its passes: its log has not grown for quiet s."""
+    end = time.time() + timeout
+    last, since = -1, time.time()
+    while time.time() < end:
+        size = os.path.getsize(logname)
+        if size != last:
+            last, since = size, time.time()
+        elif time.time() - since >= quiet:
+            return
+        time.sleep(0.05)
+
+
+def run_case(tmp, scenario, size, whole, spm, cost_ms, reps):
+    sim = Sim(tmp, scenario)
+    floor, daemon = [], []
+    try:
+        sim.ctl("auto-online", "offline")
+        node = 10
+        for _ in range(reps):
+            dev, blocks = add(sim, node, size, cost_ms, whole)
+            node += 1
+            args = [FLOOR, "state" if whole else "blocks", dev] + (["spm"] if spm else [])
+            env = dict(sim.env)
+            env["SPM_FLOOR_TIMING"] = "1"
+            p = subprocess.run(["/usr/bin/env"] + args, env=env, capture_output=True, text=True)
+            if p.returncode != 0:
+                raise RuntimeError("floor failed: %s" % p.stderr)
+            floor.append(float(p.stdout.strip()) / 1000.0)
+
+        pol = os.path.join(tmp, "etc")
+        os.makedirs(pol, exist_ok=True)
+        with open(os.path.join(pol, "50-bench.conf"), "w") as f:
+            f.write(POLICY)
+        env = dict(sim.env, SPM_POLICY_ETC_DIR=pol, SPM_POLICY_RUN_DIR=os.path.join(tmp, "run"),
+                   SPM_POLICY_LIB_DIR=os.path.join(tmp, "lib"))
+        env.pop("NOTIFY_SOCKET", None)
+        log = open(os.path.join(tmp, "spmd.log"), "w")
+        spmd = subprocess.Popen([SPMD, "--bus=none", "--log-target=console", "--log-level=debug"], env=env,
+                                stderr=log)
+        try:
+            for _ in range(reps):
+                wait_idle(log.name)   # coldplug, or the last rep's verification passes
+                spmd.send_signal(signal.SIGSTOP)
+                dev, blocks = add(sim, node, size, cost_ms, whole)
+                node += 1
+                t0 = time.monotonic()
+                spmd.send_signal(signal.SIGCONT)
+                if not wait_for(lambda: sim.done(blocks)):
+                    raise RuntimeError("spmd did not online %s" % dev)
+                daemon.append((time.monotonic() - t0) * 1000.0)
+        finally:
+            spmd.terminate()
+            spmd.wait(timeout=10)
+            log.close()
+    finally:
+        sim.ctl("clear-faults")
+        sim.close()
+    return floor, daemon
+
+
+def main():
+    reps = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    cases = [
+        ("spm-v2 + state v7, 1 GiB (8 blocks)", "spm-v2-hotplug-v7.ini", "1G", True, True),
+        ("spm-v2 + state v7, 8 GiB (64 blocks)", "spm-v2-hotplug-v7.ini", "8G", True, True),
+        ("stock, per block, 1 GiB (8 blocks)", "stock-6.12.ini", "1G", False, False),
+    ]
+    print("%-40s %10s %10s %10s %10s %8s" % ("case", "kernel", "floor ms", "spmd ms", "spmd-floor", "ratio"))
+    for cost in (0, 20):
+        for label, scen, size, whole, spm in cases:
+            with tempfile.TemporaryDirectory(prefix="spm-bench-hotplug-") as tmp:
+                floor, daemon = run_case(tmp, scen, size, whole, spm, cost, reps)
+            f, d = statistics.median(floor), statistics.median(daemon)
+            print("%-40s %10s %10.1f %10.1f %10.1f %7.2fx" % (label, "%d ms/blk" % cost if cost else "none",
+                                                                 f, d, d - f, d / f))
+            sys.stdout.flush()
+    print("(medians of %d reps; kernel: modelled cost of adding+onlining one block, as a write delay)" % reps)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,463 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The real spmd against the simulated kernel, one run per interface
+generation: boot with devices present, hot-add, uevent bursts, dropped
+uevents, a failing write at each step, SIGKILL mid-operation and restart,
+and the node-type latch. spmd runs under simkernel-run's umockdev preload
+(so it uses its default /sys paths and its udev monitor gets the simulated
+uevents) and offers org.spmd.spm1 on a private dbus-daemon. Prints TAP;
+exits 77 without /dev/fuse or the simulated kernel.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from taplib import Tap  # noqa: E402
+
+SPMD = os.environ.get("SPMD")
+RUN = os.environ.get("SPM_SIMKERNEL_RUN")
+SIMCTL = os.environ.get("SPM_SIMCTL")
+SCEN = os.environ.get("SPM_SIMKERNEL_SCENARIOS")
+PATH = "/org/spmd/spm1"
+MGR = "org.spmd.spm1.Manager"
+DEV = "org.spmd.spm1.Device"
+
+TAP = Tap()
+result = TAP.result
+
+POLICY_SPM = """[Pool fast]
+[Device all]
+MatchProvider=pmem hmem cxl
+Class=spm
+Pool=fast
+Online=online_movable
+"""
+
+POLICY_SYSRAM = """[Device all]
+MatchProvider=pmem hmem cxl
+Class=sysram
+Online=online_movable
+"""
+
+NAME = "org.spmd.spm1"
+BURST = int(os.environ.get("SPM_TEST_BURST", "2000"))
+
+
+class Bus:
+    """A private dbus-daemon (session type) in dir."""
+
+    def __init__(self, d):
+        conf = os.path.join(d, "bus.conf")
+        with open(conf, "w") as f:
+            f.write("""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=%s</listen>
+  <policy context="default">
+    <allow user="*"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+""" % d)
+        self.proc = subprocess.Popen(["dbus-daemon", "--config-file=" + conf, "--nofork", "--print-address=1"],
+                                     stdout=subprocess.PIPE, text=True)
+        self.address = self.proc.stdout.readline().strip()
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def prop(bus, path, iface, name):
+    p = subprocess.run(["busctl", "--address=" + bus.address, "--json=short", "get-property", NAME, path, iface,
+                        name], capture_output=True, text=True, timeout=30)
+    if p.returncode != 0:
+        return None
+    try:
+        return json.loads(p.stdout)["data"]
+    except ValueError:
+        return None
+
+
+def wait_for(cond, timeout=15.0, step=0.05):
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(step)
+    return cond()
+
+
+def dev_path(name):
+    return PATH + "/device/" + name.replace(".", "_2e")
+
+
+class Sim:
+    """One simulated kernel (simkernel-run around a process that waits on
+    its stdin), one private bus, one spmd that can be killed and restarted."""
+
+    def __init__(self, tmp, scenario, policy, tag):
+        self.tmp = os.path.join(tmp, tag)
+        os.mkdir(self.tmp)
+        envfile = os.path.join(self.tmp, "env")
+        self.holder = subprocess.Popen([RUN, "--scenario", os.path.join(SCEN, scenario), "--",
+                                        "sh", "-c", 'env -0 > "$1.tmp" && mv "$1.tmp" "$1"; exec cat >/dev/null',
+                                        "sh", envfile], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        if not wait_for(lambda: os.path.exists(envfile) or self.holder.poll() is not None, 30):
+            raise RuntimeError("simulated kernel did not start")
+        if self.holder.poll() is not None:
+            raise RuntimeError("simkernel-run exited %d" % self.holder.returncode)
+        with open(envfile) as f:
+            self.simenv = dict(kv.split("=", 1) for kv in f.read().split("\0") if "=" in kv)
+        self.sysfs = self.simenv["SPM_SYSFS_ROOT"]
+        self.bus = Bus(self.tmp)
+        self.policy_dirs = {k: os.path.join(self.tmp, d) for k, d in
+                            (("SPM_POLICY_ETC_DIR", "etc"), ("SPM_POLICY_RUN_DIR", "run"),
+                             ("SPM_POLICY_LIB_DIR", "lib"))}
+        for d in self.policy_dirs.values():
+            os.mkdir(d)
+        with open(os.path.join(self.policy_dirs["SPM_POLICY_ETC_DIR"], "50-test.conf"), "w") as f:
+            f.write(policy)
+        self.logname = os.path.join(self.tmp, "spmd.log")
+        self.spmd = None
+        self.start()
+
+    def start(self):
+        env = dict(self.simenv, DBUS_SESSION_BUS_ADDRESS=self.bus.address, **self.policy_dirs)
+        env.pop("JOURNAL_STREAM", None)
+        env.pop("NOTIFY_SOCKET", None)
+        self.log = open(self.logname, "a")
+        self.spmd = subprocess.Popen([SPMD, "--bus=user", "--log-target=console", "--log-level=debug"],
+                                     env=env, stderr=self.log)
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.spmd and self.spmd.poll() is None:
+            self.spmd.send_signal(sig)
+            try:
+                self.spmd.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.spmd.kill()
+                self.spmd.wait()
+        self.log.close()
+
+    def close(self):
+        self.stop()
+        self.bus.stop()
+        self.holder.stdin.close()
+        self.holder.wait(timeout=30)
+
+    def ctl(self, *args):
+        env = dict(os.environ, SPM_SIMKERNEL_CONTROL=self.simenv["SPM_SIMKERNEL_CONTROL"])
+        p = subprocess.run([SIMCTL] + [str(a) for a in args], env=env, capture_output=True, text=True, timeout=180)
+        return p.returncode, p.stdout.strip()
+
+    def read(self, rel):
+        try:
+            with open(os.path.join(self.sysfs, rel)) as f:
+                return f.read().strip()
+        except OSError:
+            return None
+
+    def real(self, rel):
+        """Faults match the kernel object's own path, not the bus symlink."""
+        d, f = os.path.split(rel)
+        return os.path.join(os.path.relpath(os.path.realpath(os.path.join(self.sysfs, d)), self.sysfs), f)
+
+    def logtext(self):
+        with open(self.logname) as f:
+            return f.read()
+
+    def mgr(self, name):
+        return prop(self.bus, PATH, MGR, name)
+
+    def dev(self, name, p):
+        return prop(self.bus, dev_path(name), DEV, p)
+
+    def settled(self):
+        """Settled, and no device in the middle of something."""
+        if self.mgr("Settled") is not True:
+            return False
+        self.ctl("sync")
+        return self.mgr("Settled") is True
+
+    def wait_state(self, name, states, timeout=20):
+        return wait_for(lambda: self.dev(name, "ManagedState") in states, timeout)
+
+    def blocks(self, name):
+        """(id, state, valid_zones) of every block in the device's range."""
+        start = self.read("bus/dax/devices/%s/mapping0/start" % name)
+        end = self.read("bus/dax/devices/%s/mapping0/end" % name)
+        bs = self.read("devices/system/memory/block_size_bytes")
+        if start is None or end is None or bs is None:
+            return []
+        bs = int(bs, 16)
+        out = []
+        for b in range(int(start, 0) // bs, (int(end, 0) + 1) // bs):
+            st = self.read("devices/system/memory/memory%d/state" % b)
+            if st is not None:
+                out.append((b, st, self.read("devices/system/memory/memory%d/valid_zones" % b)))
+        return out
+
+    def online_movable(self, name):
+        bl = self.blocks(name)
+        return bool(bl) and all(s == "online" and z == "Movable" for _, s, z in bl)
+
+    def no_online_blocks(self, name):
+        return all(s != "online" for _, s, _ in self.blocks(name))
+
+    def count(self, name):
+        return self.mgr(name)
+
+
+def quiet_for(sim, seconds):
+    """ReconcileCount does not move for this long: no retry loop."""
+    sim.ctl("sync")
+    time.sleep(0.3)
+    before = sim.count("ReconcileCount")
+    time.sleep(seconds)
+    after = sim.count("ReconcileCount")
+    return before == after, (before, after)
+
+
+def executed_lines(text):
+    return [int(x) for x in re.findall(r"Executed (\d+) change", text)]
+
+
+# ---- scenarios ----
+
+def boot_checks(sim, tag, expect):
+    up = wait_for(sim.settled, 30)
+    result(up, "%s: spmd settles after coldplug" % tag, sim.logtext()[-3000:])
+    for name, (state, spm) in expect.items():
+        ok = sim.wait_state(name, (state,))
+        result(ok, "%s: boot: %s is %s" % (tag, name, state),
+               (sim.dev(name, "ManagedState"), sim.dev(name, "StateReason")))
+        if state == "online":
+            result(wait_for(lambda: sim.online_movable(name)), "%s: boot: %s blocks online in Movable" % (tag, name),
+                   sim.blocks(name))
+        if spm is not None:
+            result(sim.read("bus/dax/devices/%s/spm_node" % name) == spm,
+                   "%s: boot: %s spm_node=%s" % (tag, name, spm), sim.read("bus/dax/devices/%s/spm_node" % name))
+
+
+def hotadd_checks(sim, tag, node, spm, extra=""):
+    sim.settled()
+    mark = len(sim.logtext())
+    rc, out = sim.ctl("add-dax", "node=%d" % node, "size=512M", "provider=pmem", *extra.split())
+    name = out.split()[-1] if rc == 0 else None
+    result(rc == 0 and name, "%s: hot-add while running" % tag, out)
+    if not name:
+        return None
+    ok = sim.wait_state(name, ("online",)) and wait_for(lambda: sim.online_movable(name))
+    result(ok, "%s: hot-added %s onlined as online_movable" % (tag, name),
+           (sim.dev(name, "ManagedState"), sim.dev(name, "StateReason"), sim.blocks(name)))
+    ex = [n for n in executed_lines(sim.logtext()[mark:]) if n > 0]
+    result(len(ex) == 1 and ex[0] >= 2, "%s: hot-add: every step ran in one pass" % tag, ex)
+    if spm is not None:
+        result(sim.read("bus/dax/devices/%s/spm_node" % name) == spm, "%s: hot-add: spm_node=%s" % (tag, spm))
+    return name
+
+
+def burst_checks(sim, tag):
+    sim.settled()
+    rc0, u0 = sim.count("ReconcileCount"), sim.count("UeventCount")
+    t0 = time.time()
+    rc, _ = sim.ctl("burst", BURST)
+    sim.ctl("sync")
+    got = wait_for(lambda: (sim.count("UeventCount") or 0) - u0 >= BURST, 120)
+    secs = time.time() - t0
+    wait_for(sim.settled)
+    time.sleep(0.3)
+    d = sim.count("ReconcileCount") - rc0
+    result(rc == 0 and got and 1 <= d <= 10,
+           "%s: a burst of %d memory uevents (%.1f s) costs %d reconcile(s)" % (tag, BURST, secs, d),
+           (sim.count("UeventCount") - u0, d))
+
+
+def drop_checks(sim, tag, node):
+    sim.settled()
+    sim.ctl("drop-uevents", 1000)
+    rc, out = sim.ctl("add-dax", "node=%d" % node, "size=256M", "provider=pmem")
+    name = out.split()[-1]
+    time.sleep(0.5)
+    missed = sim.dev(name, "ManagedState") != "online"
+    sim.ctl("clear-faults")
+    sim.spmd.send_signal(signal.SIGHUP)
+    ok = sim.wait_state(name, ("online",)) and wait_for(lambda: sim.online_movable(name))
+    result(ok, "%s: dropped uevents (device %s): a resync converges" % (tag, "missed" if missed else "seen"),
+           (sim.dev(name, "ManagedState"), sim.blocks(name)))
+
+
+def fault_case(sim, tag, step, path_fmt, node, expect_driver, name_hint):
+    """Pause spmd, hot-add, arm a fault on the step's file, resume: the
+    device ends failed with a reason, nothing half-done, spmd serving and
+    not retrying; SIGHUP retries and converges."""
+    sim.settled()
+    sim.spmd.send_signal(signal.SIGSTOP)
+    rc, out = sim.ctl("add-dax", "name=%s" % name_hint, "node=%d" % node, "size=256M", "provider=pmem")
+    name = out.split()[-1]
+    path = path_fmt.format(dev=name, block=(sim.blocks(name) or [(0,)])[0][0])
+    if "{block}" in path_fmt:
+        # the blocks exist only after kmem binds: predict the first one
+        start = int(sim.read("bus/dax/devices/%s/mapping0/start" % name), 0)
+        path = path_fmt.format(dev=name, block=start // int(sim.read("devices/system/memory/block_size_bytes"), 16))
+    frc, fout = sim.ctl("fail", sim.real(path), 1, "EIO", 1)
+    sim.ctl("sync")   # the add reaches spmd's socket before it runs again
+    sim.spmd.send_signal(signal.SIGCONT)
+    ok = sim.wait_state(name, ("failed",))
+    reason = sim.dev(name, "StateReason")
+    result(frc == 0 and ok and "Input/output error" in str(reason),
+           "%s: fault at %s: %s failed with a reason" % (tag, step, name), (fout, sim.dev(name, "ManagedState"), reason))
+    drv = os.path.basename(os.path.realpath(os.path.join(sim.sysfs, "bus/dax/devices/%s/driver" % name))) \
+        if os.path.exists(os.path.join(sim.sysfs, "bus/dax/devices/%s/driver" % name)) else ""
+    result(sim.no_online_blocks(name) and drv == expect_driver,
+           "%s: fault at %s: rolled back (driver '%s', no online memory)" % (tag, step, drv),
+           (drv, sim.blocks(name), reason))
+    q, counts = quiet_for(sim, 1.0)
+    result(q and sim.mgr("Version") is not None, "%s: fault at %s: spmd serves and does not retry" % (tag, step),
+           counts)
+    sim.spmd.send_signal(signal.SIGHUP)
+    ok = sim.wait_state(name, ("online",)) and wait_for(lambda: sim.online_movable(name))
+    result(ok, "%s: fault at %s: a reload retries and converges" % (tag, step),
+           (sim.dev(name, "ManagedState"), sim.dev(name, "StateReason")))
+
+
+def kill_case(sim, tag, node, path_fmt, name_hint):
+    """SIGKILL while a write is in flight (delayed), restart: converges,
+    no memory left online outside a kmem-bound device."""
+    sim.settled()
+    sim.spmd.send_signal(signal.SIGSTOP)
+    rc, out = sim.ctl("add-dax", "name=%s" % name_hint, "node=%d" % node, "size=512M", "provider=pmem")
+    name = out.split()[-1]
+    start = int(sim.read("bus/dax/devices/%s/mapping0/start" % name), 0)
+    block = start // int(sim.read("devices/system/memory/block_size_bytes"), 16)
+    sim.ctl("delay", sim.real(path_fmt.format(dev=name, block=block + 1)), 1500)
+    sim.ctl("sync")
+    sim.spmd.send_signal(signal.SIGCONT)
+    wait_for(lambda: sim.dev(name, "ManagedState") == "onlining", 10, 0.02)
+    time.sleep(0.4)
+    sim.stop(signal.SIGKILL)
+    half = sim.blocks(name)
+    sim.ctl("clear-faults")
+    sim.start()
+    ok = wait_for(sim.settled, 30) and sim.wait_state(name, ("online",)) and wait_for(lambda: sim.online_movable(name))
+    result(ok, "%s: SIGKILL mid-online (%s) and restart converge" % (tag, ",".join(s for _, s, _ in half)),
+           (sim.dev(name, "ManagedState"), sim.dev(name, "StateReason"), sim.blocks(name)))
+    # every online block of the node belongs to the kmem-bound device
+    bl = sim.blocks(name)
+    nodeblocks = [f for f in os.listdir(os.path.join(sim.sysfs, "devices/system/node/node%d" % node))
+                  if f.startswith("memory")]
+    online = [b for b in nodeblocks if sim.read("devices/system/memory/%s/state" % b) == "online"]
+    result(len(online) == len(bl) and os.path.basename(os.path.realpath(
+        os.path.join(sim.sysfs, "bus/dax/devices/%s/driver" % name))) == "kmem",
+        "%s: after the restart no online memory is leaked" % tag, (online, bl))
+
+
+def latch_case(sim, tag):
+    """spm-v2: dax1.0 came up as System RAM at boot (needs-reboot, planned);
+    remove it and hot-add an SPM device for the same node: the kmem probe
+    refuses (EBUSY) → needs-reboot, rolled back, and no retry loop."""
+    st = sim.dev("dax1.0", "ManagedState")
+    result(st == "needs-reboot" and "reboot" in sim.dev("dax1.0", "StateReason"),
+           "%s: a device bound as System RAM at boot while the policy wants SPM needs a reboot" % tag,
+           (st, sim.dev("dax1.0", "StateReason")))
+    sim.ctl("remove-dax", "dax1.0")
+    wait_for(sim.settled)
+    rc, out = sim.ctl("add-dax", "node=3", "size=512M", "provider=pmem")
+    name = out.split()[-1]
+    ok = sim.wait_state(name, ("needs-reboot",))
+    result(ok and "latched" in str(sim.dev(name, "StateReason")),
+           "%s: SPM hot-add into a node latched as System RAM: needs-reboot" % tag,
+           (sim.dev(name, "ManagedState"), sim.dev(name, "StateReason")))
+    with open(sim.simenv["SPM_SIMKERNEL_UEVENT_LOG"]) as f:
+        n0 = len(f.read().splitlines())
+    q, counts = quiet_for(sim, 1.5)
+    with open(sim.simenv["SPM_SIMKERNEL_UEVENT_LOG"]) as f:
+        n1 = len(f.read().splitlines())
+    result(q and n0 == n1 and sim.no_online_blocks(name),
+           "%s: the latch gives no retry loop (no passes, no uevents)" % tag, (counts, n0, n1))
+
+
+def takeover_check(sim, tag):
+    ao = sim.read("devices/system/memory/auto_online_blocks")
+    result(ao == "offline" and "AutoOnline=takeover" in sim.logtext(),
+           "%s: auto_online_blocks=online was taken over (journal says so)" % tag, ao)
+
+
+def run_scenario(tmp, tag, scenario, policy, boot, node0, spm, faults=None, kill=None, latch=False,
+                 takeover=False, extra=""):
+    try:
+        sim = Sim(tmp, scenario, policy, tag)
+    except RuntimeError as e:
+        result(False, "%s: simulated kernel starts" % tag, e)
+        return
+    try:
+        boot_checks(sim, tag, boot)
+        if takeover:
+            takeover_check(sim, tag)
+        hotadd_checks(sim, tag, node0, spm, extra)
+        burst_checks(sim, tag)
+        drop_checks(sim, tag, node0 + 1)
+        for i, (step, path) in enumerate(faults or []):
+            fault_case(sim, tag, step, path, node0 + 2 + i, "device_dax", "dax%d.0" % (20 + i))
+        if kill:
+            kill_case(sim, tag, node0 + 8, kill, "dax30.0")
+        if latch:
+            latch_case(sim, tag)
+        alive = sim.spmd.poll() is None
+        sim.stop()
+        result(alive and sim.spmd.returncode == 0, "%s: spmd still running, stops cleanly" % tag,
+               sim.spmd.returncode)
+    finally:
+        sim.close()
+        if os.environ.get("SPM_TEST_SHOW_LOG"):
+            print(open(sim.logname).read(), file=sys.stderr)
+
+
+def main():
+    if not (SPMD and RUN and SIMCTL and SCEN) or not os.path.exists("/dev/fuse") or \
+            not shutil.which("fusermount3") or not shutil.which("dbus-daemon") or not shutil.which("busctl"):
+        print("1..0 # SKIP no /dev/fuse, simulated kernel, dbus-daemon or busctl")
+        sys.exit(77)
+    only = os.environ.get("SPM_TEST_ONLY")
+    tmp = tempfile.mkdtemp(prefix="spm-devices-test-")
+    per_block = [("mark", "bus/dax/devices/{dev}/spm_node"),
+                 ("bind", "bus/dax/drivers/kmem/new_id"),
+                 ("state", "bus/dax/devices/{dev}/state"),
+                 ("block online", "devices/system/memory/memory{block}/state")]
+    runs = [
+        ("stock", "stock-6.12.ini", POLICY_SPM, {"dax0.0": ("online", None)}, 4, None,
+         {"faults": [per_block[1], per_block[3]], "kill": "devices/system/memory/memory{block}/state",
+          "takeover": True}),
+        ("spm-v2-hotplug-v7", "spm-v2-hotplug-v7.ini", POLICY_SPM,
+         {"dax0.0": ("online", "1"), "dax1.0": ("needs-reboot", "0")}, 4, "1",
+         {"faults": per_block[:3], "kill": "bus/dax/devices/{dev}/state", "latch": True}),
+        ("hotplug-v2", "hotplug-v2.ini", POLICY_SPM, {"dax0.0": ("online", None)}, 4, None,
+         {"faults": [("state", "bus/dax/devices/{dev}/hotplug")]}),
+        ("hotplug-v4", "hotplug-v4.ini", POLICY_SPM, {"dax0.0": ("online", None)}, 4, None,
+         {"faults": [("state", "bus/dax/devices/{dev}/hotplug")]}),
+        ("private-v4", "private-v4.ini", POLICY_SYSRAM, {"dax0.0": ("online", None)}, 4, None, {}),
+    ]
+    try:
+        for tag, scen, pol, boot, node0, spm, kw in runs:
+            if only and only != tag:
+                continue
+            run_scenario(tmp, tag, scen, pol, boot, node0, spm, **kw)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(TAP.done())
