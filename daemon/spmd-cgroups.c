@@ -11,31 +11,124 @@
 #include "log.h"
 #include "macro.h"
 #include "paths.h"
+#include "planner.h"
 #include "spmd-cgroups.h"
 #include "spmd-manager.h"
+#include "spmd-systemd.h"
+#include "strutil.h"
+
+spmd_cgroup_stats spmd_cgroup_stats_global;
+
+static const char *display(const char *path) {
+        return path[0] ? path : "/";
+}
+
+/* Read back what the kernel made of a write. effective may be narrower
+ * than the mask while a parent has yet to widen (a later step of the same
+ * plan); wider means the kernel fell back to the parent's mask because
+ * the written one missed it entirely: that lets in nodes the policy keeps
+ * out, and is reported. */
+static void check_effective(const char *cgroup, const spm_nodemask *mask) {
+        _cleanup_free_ char *path = NULL;
+        spm_nodemask eff;
+        int r;
+
+        path = spm_path_join(SPM_PATH_CGROUPFS, "%s/cpuset.mems.effective", cgroup);
+        if (!path)
+                return;
+        r = spm_attr_read_nodemask_at(AT_FDCWD, path, &eff);
+        if (r < 0) {
+                if (r != -ENOENT)
+                        log_debug_errno(r, "Failed to read back '%s': %m", path);
+                return;
+        }
+        if (!spm_nodemask_subset(&eff, mask)) {
+                char want[SPM_NODEMASK_STRLEN_MAX], got[SPM_NODEMASK_STRLEN_MAX];
+
+                spm_nodemask_format_buf(mask, want, sizeof want);
+                spm_nodemask_format_buf(&eff, got, sizeof got);
+                spmd_cgroup_stats_global.mismatches++;
+                log_warning("Cgroup '%s' was given nodes '%s' but the kernel lets it use '%s'.",
+                            display(cgroup), want, got);
+        }
+}
 
 /* Write <cgroup>/cpuset.mems. The cgroup may have gone away since the
  * snapshot (ENOENT): that is normal churn, not a failure. */
-static int write_mems(const spm_action *a) {
+static int write_mems_path(const char *cgroup, const spm_nodemask *mask) {
         _cleanup_free_ char *path = NULL;
         char text[SPM_NODEMASK_STRLEN_MAX];
         int r;
 
-        spm_nodemask_format_buf(&a->mask, text, sizeof text);
-        path = spm_path_join(SPM_PATH_CGROUPFS, "%s/cpuset.mems", a->object);
+        spm_nodemask_format_buf(mask, text, sizeof text);
+        path = spm_path_join(SPM_PATH_CGROUPFS, "%s/cpuset.mems", cgroup);
         if (!path)
                 return -ENOMEM;
 
+        spmd_cgroup_stats_global.mems_writes++;
         r = spm_attr_write_verify(path, text, spm_attr_equal_nodemask);
         if (r == -ENOENT) {
-                log_debug("Cgroup '%s' went away before its mask was written, ignoring.", a->object);
+                spmd_cgroup_stats_global.gone++;
+                log_debug("Cgroup '%s' went away before its mask was written, ignoring.", display(cgroup));
                 return 1;
         }
+        if (r >= 0)
+                check_effective(cgroup, mask);
         return r;
 }
 
-/* Read back cpuset.mems.sysram and compare with what the policy means. A
- * mismatch is reported, never "fixed": the file is derived by the kernel. */
+/* The cgroup of a unit in the last snapshot: units have unique names, and
+ * the planner only names units outside delegated subtrees. */
+static const char *unit_cgroup(manager *m, const char *unit) {
+        const spm_cgroup_tree *t = m->cgroups;
+
+        if (!t)
+                return NULL;
+        for (size_t i = 1; i < t->n; i++)
+                if (t->cgroups[i].is_unit && streq(t->cgroups[i].name, unit) &&
+                    !spm_cgroup_in_delegated_subtree(t, (int) i))
+                        return t->cgroups[i].path;
+        return NULL;
+}
+
+static spm_cgroup_backend backend(manager *m) {
+        return m->policy ? m->policy->cgroup_backend : SPM_CGROUP_BACKEND_AUTO;
+}
+
+/* A unit: through systemd, so that its next re-apply keeps the mask. With
+ * CgroupBackend=auto and no systemd answering, the cgroup is written
+ * directly. */
+static int unit_mems(manager *m, const spm_action *a) {
+        const char *cgroup = unit_cgroup(m, a->object);
+        int r;
+
+        spmd_cgroup_stats_global.unit_calls++;
+        r = spmd_systemd_set_allowed_memory_nodes(m->systemd, a->object, &a->mask);
+        if (r == -ENOENT) {
+                spmd_cgroup_stats_global.gone++;
+                log_debug("Unit '%s' went away before its mask was set, ignoring.", a->object);
+                return 1;
+        }
+        if (r == -EHOSTDOWN && backend(m) != SPM_CGROUP_BACKEND_SYSTEMD) {
+                spmd_cgroup_stats_global.unit_calls--;
+                if (!cgroup) {
+                        log_debug("Unit '%s' has no cgroup in the snapshot, ignoring.", a->object);
+                        return 1;
+                }
+                log_debug("systemd is not on the bus; writing the cgroup of '%s' directly.", a->object);
+                return write_mems_path(cgroup, &a->mask);
+        }
+        if (r < 0)
+                return r;
+        /* systemd realizes the cgroup from its own loop, maybe after the
+         * reply: the read-back happens in the next pass, which re-plans
+         * from what the kernel shows then. */
+        return 0;
+}
+
+/* Read back cpuset.mems.effective and cpuset.mems.sysram and compare with
+ * what the policy means. A mismatch is reported, never "fixed" by writing
+ * the file: cpuset.mems.sysram is derived by the kernel and read-only. */
 static int verify_sysram(const spm_action *a) {
         spm_cpuset cs;
         int r;
@@ -45,6 +138,15 @@ static int verify_sysram(const spm_action *a) {
                 return 1;
         if (r < 0)
                 return r;
+        if (cs.effective_present && !spm_nodemask_subset(&a->mask, &cs.effective)) {
+                char want[SPM_NODEMASK_STRLEN_MAX], got[SPM_NODEMASK_STRLEN_MAX];
+
+                spm_nodemask_format_buf(&a->mask, want, sizeof want);
+                spm_nodemask_format_buf(&cs.effective, got, sizeof got);
+                spmd_cgroup_stats_global.mismatches++;
+                log_warning("Cgroup '%s' may use nodes '%s', which misses System RAM nodes '%s' the policy gives it (%s).",
+                            display(a->object), got, want, strna(a->rule));
+        }
         if (!cs.sysram_present)
                 return 1;
         if (!spm_nodemask_equal(&cs.sysram, &a->mask)) {
@@ -52,8 +154,9 @@ static int verify_sysram(const spm_action *a) {
 
                 spm_nodemask_format_buf(&a->mask, want, sizeof want);
                 spm_nodemask_format_buf(&cs.sysram, got, sizeof got);
+                spmd_cgroup_stats_global.mismatches++;
                 log_warning("Cgroup '%s' allocates from nodes '%s' by default, the policy means '%s' (%s).",
-                            a->object[0] ? a->object : "/", got, want, strna(a->rule));
+                            display(a->object), got, want, strna(a->rule));
                 return -EREMCHG;
         }
         return 1;
@@ -63,11 +166,15 @@ int spmd_cgroup_action_apply(manager *m, const spm_action *a) {
         char field[512];
         int r;
 
-        snprintf(field, sizeof field, "SPM_CGROUP=/%s", a->object);
+        snprintf(field, sizeof field, "%s=%s%s", a->type == SPM_ACTION_UNIT_MEMS ? "SPM_UNIT" : "SPM_CGROUP",
+                 a->type == SPM_ACTION_UNIT_MEMS ? "" : "/", a->object);
 
         switch (a->type) {
         case SPM_ACTION_CGROUP_MEMS:
-                r = write_mems(a);
+                r = write_mems_path(a->object, &a->mask);
+                break;
+        case SPM_ACTION_UNIT_MEMS:
+                r = unit_mems(m, a);
                 break;
         case SPM_ACTION_VERIFY_SYSRAM:
                 /* a mismatch is reported; later steps still run */
@@ -78,11 +185,90 @@ int spmd_cgroup_action_apply(manager *m, const spm_action *a) {
         }
 
         if (r < 0)
-                return log_struct_errno(LOG_ERR, r, LOG_FIELDS(field), "Failed to %s '/%s' to '%s': %m (%s)",
+                return log_struct_errno(LOG_ERR, r, LOG_FIELDS(field), "Failed to %s '%s' to '%s': %m (%s)",
                                         spm_action_type_to_string(a->type), a->object, strempty(a->value),
                                         strna(a->rule));
         if (r == 0)
-                log_struct(LOG_INFO, LOG_FIELDS(field), "Set cpuset.mems of '/%s' to '%s' (%s)", a->object,
+                log_struct(LOG_INFO, LOG_FIELDS(field), "Set %s of '%s' to '%s' (%s)",
+                           a->type == SPM_ACTION_UNIT_MEMS ? "AllowedMemoryNodes" : "cpuset.mems",
+                           a->type == SPM_ACTION_UNIT_MEMS ? a->object : display(a->object),
                            strempty(a->value), strna(a->rule));
         return r;
+}
+
+/* ---- enabling the controller ---- */
+
+static bool has_word(const char *list, const char *word) {
+        size_t n = strlen(word);
+
+        for (const char *p = list; (p = strstr(p, word)); p += n)
+                if ((p == list || p[-1] == ' ' || p[-1] == '\n') && (p[n] == 0 || p[n] == ' ' || p[n] == '\n'))
+                        return true;
+        return false;
+}
+
+static int enable_in(const char *cgroup) {
+        _cleanup_free_ char *path = NULL, *cur = NULL;
+        int r;
+
+        path = spm_path_join(SPM_PATH_CGROUPFS, "%s/cgroup.subtree_control", cgroup);
+        if (!path)
+                return -ENOMEM;
+        /* The snapshot said it is missing; make sure before paying for
+         * the write. */
+        r = spm_attr_read_at(AT_FDCWD, path, &cur);
+        if (r == -ENOENT)
+                return 0;
+        if (r >= 0 && has_word(cur, "cpuset"))
+                return 0;
+        spmd_cgroup_stats_global.subtree_writes++;
+        r = spm_attr_write(path, "+cpuset");
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return log_warning_errno(r, "Failed to enable cpuset below cgroup '%s': %m", display(cgroup));
+        log_info("Enabled the cpuset controller below cgroup '%s'.", display(cgroup));
+        return 1;
+}
+
+int spmd_cgroups_enable_cpuset(const spm_policy *policy, const spm_cgroup_tree *t) {
+        _cleanup_free_ bool *need = NULL;
+        int n = 0, r;
+
+        if (!policy || !t || t->v1 || t->n < 2 || policy->n_cgroups == 0)
+                return 0;
+        /* Without cpuset on the root there is nothing to build on (no
+         * controller, or not cgroup v2). */
+        if (!t->cgroups[0].has_cpuset)
+                return 0;
+
+        need = calloc(t->n, sizeof *need);
+        if (!need)
+                return -ENOMEM;
+
+        for (size_t i = 1; i < t->n; i++) {
+                const spm_cgroup *g = &t->cgroups[i];
+
+                if (g->has_cpuset)
+                        continue;
+                if (!spm_plan_cgroup_rule(policy, g->path, g->is_unit ? g->name : NULL, NULL))
+                        continue;
+                /* every cgroup from here up to the first one with cpuset
+                 * files needs it in its parent */
+                for (int j = (int) i; j > 0 && !t->cgroups[j].has_cpuset; j = t->cgroups[j].parent)
+                        need[t->cgroups[j].parent] = true;
+        }
+
+        /* pre-order: a parent's controller before its children's */
+        for (size_t i = 0; i < t->n; i++)
+                if (need[i]) {
+                        /* a failure is logged; the planner then reports
+                         * the cgroups below as without the controller */
+                        r = enable_in(t->cgroups[i].path);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r > 0)
+                                n += r;
+                }
+        return n;
 }

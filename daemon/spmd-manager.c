@@ -15,7 +15,10 @@
 #include "spmd-polkit.h"
 #include "cgroup-tree.h"
 #include "planner.h"
+#include "spmd-cgroups.h"
 #include "spmd-executor.h"
+#include "spmd-inotify.h"
+#include "spmd-systemd.h"
 #include "spmd-udev.h"
 
 static unsigned long long now_usec(void) {
@@ -72,6 +75,17 @@ static int plan_pass(manager *m, const spm_topology *t) {
                 cg = NULL;
         }
 
+        /* Cgroups a rule matches need the cpuset controller first; read
+         * the tree again when it was enabled somewhere. */
+        if (cg && m->config.apply && spmd_cgroups_enable_cpuset(m->policy, cg) > 0) {
+                spm_cgroup_tree_free(cg);
+                cg = NULL;
+                if (spm_cgroup_tree_load(&cg) < 0)
+                        cg = NULL;
+        }
+        if (m->inotify)
+                (void) spmd_inotify_update(m->inotify, m->policy, cg);
+
         if (!m->policy) {
                 /* Without a policy nothing is managed; an empty policy
                  * plans exactly that. */
@@ -97,6 +111,8 @@ static int plan_pass(manager *m, const spm_topology *t) {
 
         spm_plan_free(m->plan);
         m->plan = TAKE_PTR(plan);
+        spm_cgroup_tree_free(m->cgroups);
+        m->cgroups = TAKE_PTR(cg);
         return 0;
 }
 
@@ -295,6 +311,13 @@ int manager_start(manager *m) {
         if (r < 0)
                 return r;
 
+        r = spmd_systemd_new(m, &m->systemd);
+        if (r < 0)
+                return r;
+        r = spmd_inotify_new(m, &m->inotify);
+        if (r < 0)
+                return r;
+
         /* A policy with errors at start leaves spmd observing only; it is
          * not a reason to fail the boot. */
         (void) spmd_policy_reload(m);
@@ -317,6 +340,9 @@ manager *manager_free(manager *m) {
                 return NULL;
 
         spmd_polkit_free(m->polkit);
+        spmd_inotify_free(m->inotify);
+        spmd_systemd_free(m->systemd);
+        spm_cgroup_tree_free(m->cgroups);
         sd_bus_flush_close_unref(m->bus);
         spmd_udev_free(m->udev);
         sd_event_source_disable_unref(m->reconcile_source);

@@ -22,6 +22,9 @@
 
 typedef struct spmd_udev spmd_udev;
 typedef struct spmd_polkit spmd_polkit;
+typedef struct spmd_systemd spmd_systemd;
+typedef struct spmd_inotify spmd_inotify;
+typedef struct spm_cgroup_tree spm_cgroup_tree;
 
 typedef struct manager_stats {
         unsigned long long uevents;      /* uevents received */
@@ -62,6 +65,10 @@ typedef struct manager {
         spmd_policy_state policy_state;
         char *policy_error;              /* first error of the last rejected load */
         spm_plan *plan;                  /* what the last pass found to do */
+
+        spmd_systemd *systemd;           /* unit cgroups through systemd (spmd-systemd.c) */
+        spmd_inotify *inotify;           /* new cgroups (spmd-inotify.c) */
+        spm_cgroup_tree *cgroups;        /* the tree the last plan was made from */
 
         manager_stats stats;
 } manager;
