@@ -66,7 +66,7 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
         if (overflow)
                 manager_mark_dirty(w->manager, true, "inotify queue overflow");
         else if (dirty)
-                manager_mark_dirty(w->manager, false, "cgroup created or removed");
+                manager_mark_cgroups_dirty(w->manager, "cgroup created or removed");
         return 0;
 }
 

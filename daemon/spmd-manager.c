@@ -21,6 +21,8 @@
 #include "spmd-systemd.h"
 #include "spmd-udev.h"
 
+static void mark_dirty_internal(manager *m, bool resync, const char *why);
+
 static unsigned long long now_usec(void) {
         struct timespec ts;
 
@@ -121,6 +123,37 @@ static void emit_settled(manager *m) {
                 (void) sd_bus_emit_properties_changed(m->bus, SPM_BUS_PATH, SPM_BUS_IFACE_MANAGER, "Settled", NULL);
 }
 
+static bool plan_only_cgroups(const spm_plan *p) {
+        for (size_t i = 0; i < p->n_actions; i++)
+                if (!IN_SET(p->actions[i].type, SPM_ACTION_CGROUP_MEMS, SPM_ACTION_UNIT_MEMS, SPM_ACTION_VERIFY_SYSRAM))
+                        return false;
+        return true;
+}
+
+/* A pass after cgroup events only: the devices and nodes are as the last
+ * snapshot says (any change to them raises a uevent, which asks for a
+ * full pass). */
+static int reconcile_cgroups(manager *m) {
+        spmd_exec_result res;
+        int r;
+
+        m->dirty = false;
+        r = plan_pass(m, m->topo);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to plan, keeping the previous plan: %m");
+        if (m->plan->n_actions > 0 && m->config.apply) {
+                r = spmd_plan_execute(m, m->plan, &res);
+                if (r < 0 && m->bus)
+                        (void) sd_bus_emit_signal(m->bus, SPM_BUS_PATH, SPM_BUS_IFACE_MANAGER, "ReconcileFailed",
+                                                  "is", -r, "A planned change failed; see the journal");
+                if (res.applied > 0)
+                        manager_mark_cgroups_dirty(m, "cgroup changes applied");
+        }
+        m->stats.reconciles++;
+        log_debug("Reconcile #%llu (cgroups only)", m->stats.reconciles);
+        return 0;
+}
+
 int manager_reconcile(manager *m) {
         spm_topology *t = NULL, *old;
         spm_node_classes old_classes = m->classes;
@@ -129,8 +162,12 @@ int manager_reconcile(manager *m) {
         bool resync = m->resync;
         int r;
 
+        if (!m->topology_dirty && !resync && m->topo)
+                return reconcile_cgroups(m);
+
         m->dirty = false;
         m->resync = false;
+        m->topology_dirty = false;
 
         r = spm_topology_load(&t);
         if (r < 0) {
@@ -173,8 +210,12 @@ int manager_reconcile(manager *m) {
                  * published view and the plan match what is there now.
                  * The next pass starts from the kernel, never from a
                  * guess. */
-                if (res.applied > 0)
-                        manager_mark_dirty(m, false, "changes applied");
+                if (res.applied > 0) {
+                        if (plan_only_cgroups(m->plan))
+                                manager_mark_cgroups_dirty(m, "cgroup changes applied");
+                        else
+                                manager_mark_dirty(m, false, "changes applied");
+                }
         }
 
         old = m->topo;
@@ -221,6 +262,15 @@ static int on_reconcile(sd_event_source *s, void *userdata) {
 }
 
 void manager_mark_dirty(manager *m, bool resync, const char *why) {
+        m->topology_dirty = true;
+        mark_dirty_internal(m, resync, why);
+}
+
+void manager_mark_cgroups_dirty(manager *m, const char *why) {
+        mark_dirty_internal(m, false, why);
+}
+
+static void mark_dirty_internal(manager *m, bool resync, const char *why) {
         int r;
 
         if (resync)

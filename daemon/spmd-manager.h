@@ -49,6 +49,7 @@ typedef struct manager {
         sd_event_source *sigterm_source, *sigint_source, *sighup_source;
 
         bool dirty;
+        bool topology_dirty;             /* a trigger other than a cgroup event */
         bool resync;                     /* a full resync was requested */
         bool ready;                      /* READY=1 sent */
 
@@ -90,6 +91,11 @@ int manager_run(manager *m);
  * the pending events. why is for the debug log. resync marks a full
  * resync (lost events, daemon restart, any doubt). */
 void manager_mark_dirty(manager *m, bool resync, const char *why);
+
+/* Only cgroups changed (created, removed, a systemd unit re-applied): the
+ * next pass may reuse the last topology snapshot and re-read only the
+ * cgroup tree, so a new cgroup gets its mask in milliseconds. */
+void manager_mark_cgroups_dirty(manager *m, const char *why);
 
 /* One reconcile pass; exposed for tests. */
 int manager_reconcile(manager *m);

@@ -26,7 +26,7 @@ static int on_unit_new(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 
         (void) sd_bus_message_read(msg, "s", &id);
         log_debug("systemd: new unit '%s'", strna(id));
-        manager_mark_dirty(s->manager, false, "systemd UnitNew");
+        manager_mark_cgroups_dirty(s->manager, "systemd UnitNew");
         return 0;
 }
 
@@ -38,7 +38,7 @@ static int on_reloading(sd_bus_message *msg, void *userdata, sd_bus_error *error
         /* After a reload systemd re-applies every unit's cgroup settings,
          * which may rewrite cpuset.mems: re-verify once it is done. */
         if (!active)
-                manager_mark_dirty(s->manager, false, "systemd reloaded");
+                manager_mark_cgroups_dirty(s->manager, "systemd reloaded");
         else
                 log_debug("systemd is reloading");
         return 0;
