@@ -98,7 +98,7 @@ static spm_cgroup_backend backend(manager *m) {
 /* A unit: through systemd, so that its next re-apply keeps the mask. With
  * CgroupBackend=auto and no systemd answering, the cgroup is written
  * directly. */
-static int unit_mems(manager *m, const spm_action *a) {
+static int unit_mems(manager *m, const spm_action *a, bool *ret_logged) {
         const char *cgroup = unit_cgroup(m, a->object);
         int r;
 
@@ -116,7 +116,13 @@ static int unit_mems(manager *m, const spm_action *a) {
                         return 1;
                 }
                 log_debug("systemd is not on the bus; writing the cgroup of '%s' directly.", a->object);
-                return write_mems_path(cgroup, &a->mask);
+                r = write_mems_path(cgroup, &a->mask);
+                if (r == 0) {
+                        log_info("Set cpuset.mems of '%s' (unit %s) to '%s' (%s)", cgroup, a->object,
+                                 strempty(a->value), strna(a->rule));
+                        *ret_logged = true;
+                }
+                return r;
         }
         if (r < 0)
                 return r;
@@ -163,6 +169,7 @@ static int verify_sysram(const spm_action *a) {
 }
 
 int spmd_cgroup_action_apply(manager *m, const spm_action *a) {
+        bool logged = false;
         char field[512];
         int r;
 
@@ -174,7 +181,7 @@ int spmd_cgroup_action_apply(manager *m, const spm_action *a) {
                 r = write_mems_path(a->object, &a->mask);
                 break;
         case SPM_ACTION_UNIT_MEMS:
-                r = unit_mems(m, a);
+                r = unit_mems(m, a, &logged);
                 break;
         case SPM_ACTION_VERIFY_SYSRAM:
                 /* a mismatch is reported; later steps still run */
@@ -188,7 +195,7 @@ int spmd_cgroup_action_apply(manager *m, const spm_action *a) {
                 return log_struct_errno(LOG_ERR, r, LOG_FIELDS(field), "Failed to %s '%s' to '%s': %m (%s)",
                                         spm_action_type_to_string(a->type), a->object, strempty(a->value),
                                         strna(a->rule));
-        if (r == 0)
+        if (r == 0 && !logged)
                 log_struct(LOG_INFO, LOG_FIELDS(field), "Set %s of '%s' to '%s' (%s)",
                            a->type == SPM_ACTION_UNIT_MEMS ? "AllowedMemoryNodes" : "cpuset.mems",
                            a->type == SPM_ACTION_UNIT_MEMS ? a->object : display(a->object),

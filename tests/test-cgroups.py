@@ -95,6 +95,8 @@ class Sim:
         with open(path, "w") as f:
             f.write(scenario)
         envfile = os.path.join(tmp, "sim.env")
+        if os.path.exists(envfile):
+            os.unlink(envfile)
         env = dict(os.environ, SPM_SIMKERNEL=SIMKERNEL)
         self.proc = subprocess.Popen([RUN, "--scenario", path, "--", "sh", "-c", 'env -0 > "$0.tmp" && mv "$0.tmp" "$0" && read x',
                                       envfile], stdin=subprocess.PIPE, env=env)
