@@ -18,6 +18,7 @@
 #include "strutil.h"
 
 spmd_cgroup_stats spmd_cgroup_stats_global;
+bool spmd_cgroup_readback = true;
 
 static const char *display(const char *path) {
         return path[0] ? path : "/";
@@ -55,12 +56,16 @@ static void check_effective(const char *cgroup, const spm_nodemask *mask) {
 
 /* Write <cgroup>/cpuset.mems. The cgroup may have gone away since the
  * snapshot (ENOENT): that is normal churn, not a failure. */
-static int write_mems_path(const char *cgroup, const spm_nodemask *mask) {
+static int write_mems_path(manager *m, const char *cgroup, const spm_nodemask *mask, const char *value) {
         _cleanup_free_ char *path = NULL;
-        char text[SPM_NODEMASK_STRLEN_MAX];
+        char buf[SPM_NODEMASK_STRLEN_MAX];
+        const char *text = value;
         int r;
 
-        spm_nodemask_format_buf(mask, text, sizeof text);
+        if (!text) {
+                spm_nodemask_format_buf(mask, buf, sizeof buf);
+                text = buf;
+        }
         path = spm_path_join(SPM_PATH_CGROUPFS, "%s/cpuset.mems", cgroup);
         if (!path)
                 return -ENOMEM;
@@ -72,7 +77,9 @@ static int write_mems_path(const char *cgroup, const spm_nodemask *mask) {
                 log_debug("Cgroup '%s' went away before its mask was written, ignoring.", display(cgroup));
                 return 1;
         }
-        if (r >= 0)
+        /* With cpuset.mems.sysram the plan ends in a verify step for
+         * this cgroup, which reads effective too: read it once. */
+        if (r >= 0 && spmd_cgroup_readback && m->features.sysram_view != SPM_SYSRAM_VIEW_MEMS_SYSRAM)
                 check_effective(cgroup, mask);
         return r;
 }
@@ -116,7 +123,7 @@ static int unit_mems(manager *m, const spm_action *a, bool *ret_logged) {
                         return 1;
                 }
                 log_debug("systemd is not on the bus; writing the cgroup of '%s' directly.", a->object);
-                r = write_mems_path(cgroup, &a->mask);
+                r = write_mems_path(m, cgroup, &a->mask, a->value);
                 if (r == 0) {
                         log_info("Set cpuset.mems of '%s' (unit %s) to '%s' (%s)", cgroup, a->object,
                                  strempty(a->value), strna(a->rule));
@@ -135,31 +142,48 @@ static int unit_mems(manager *m, const spm_action *a, bool *ret_logged) {
 /* Read back cpuset.mems.effective and cpuset.mems.sysram and compare with
  * what the policy means. A mismatch is reported, never "fixed" by writing
  * the file: cpuset.mems.sysram is derived by the kernel and read-only. */
+static int read_first_mask(int dirfd, const char *v2, const char *v1, spm_nodemask *ret) {
+        int r = spm_attr_read_nodemask_at(dirfd, v2, ret);
+
+        return r == -ENOENT ? spm_attr_read_nodemask_at(dirfd, v1, ret) : r;
+}
+
 static int verify_sysram(const spm_action *a) {
-        spm_cpuset cs;
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *dir = NULL;
+        spm_nodemask eff, sysram;
         int r;
 
-        r = spm_cpuset_read(a->object, &cs);
-        if (r == -ENOENT)
+        if (!spmd_cgroup_readback)
                 return 1;
-        if (r < 0)
-                return r;
-        if (cs.effective_present && !spm_nodemask_subset(&a->mask, &cs.effective)) {
+        dir = spm_path_join(SPM_PATH_CGROUPFS, "%s", a->object);
+        if (!dir)
+                return -ENOMEM;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? 1 : -errno;
+
+        r = read_first_mask(fd, "cpuset.mems.effective", "cpuset.effective_mems", &eff);
+        if (r >= 0 && !spm_nodemask_subset(&a->mask, &eff)) {
                 char want[SPM_NODEMASK_STRLEN_MAX], got[SPM_NODEMASK_STRLEN_MAX];
 
                 spm_nodemask_format_buf(&a->mask, want, sizeof want);
-                spm_nodemask_format_buf(&cs.effective, got, sizeof got);
+                spm_nodemask_format_buf(&eff, got, sizeof got);
                 spmd_cgroup_stats_global.mismatches++;
                 log_warning("Cgroup '%s' may use nodes '%s', which misses System RAM nodes '%s' the policy gives it (%s).",
                             display(a->object), got, want, strna(a->rule));
         }
-        if (!cs.sysram_present)
-                return 1;
-        if (!spm_nodemask_equal(&cs.sysram, &a->mask)) {
+
+        r = read_first_mask(fd, "cpuset.mems.sysram", "cpuset.mems_sysram", &sysram);
+        if (r == -ENOENT)
+                return 1;       /* gone, or no such file on this kernel */
+        if (r < 0)
+                return r;
+        if (!spm_nodemask_equal(&sysram, &a->mask)) {
                 char want[SPM_NODEMASK_STRLEN_MAX], got[SPM_NODEMASK_STRLEN_MAX];
 
                 spm_nodemask_format_buf(&a->mask, want, sizeof want);
-                spm_nodemask_format_buf(&cs.sysram, got, sizeof got);
+                spm_nodemask_format_buf(&sysram, got, sizeof got);
                 spmd_cgroup_stats_global.mismatches++;
                 log_warning("Cgroup '%s' allocates from nodes '%s' by default, the policy means '%s' (%s).",
                             display(a->object), got, want, strna(a->rule));
@@ -178,7 +202,7 @@ int spmd_cgroup_action_apply(manager *m, const spm_action *a) {
 
         switch (a->type) {
         case SPM_ACTION_CGROUP_MEMS:
-                r = write_mems_path(a->object, &a->mask);
+                r = write_mems_path(m, a->object, &a->mask, a->value);
                 break;
         case SPM_ACTION_UNIT_MEMS:
                 r = unit_mems(m, a, &logged);

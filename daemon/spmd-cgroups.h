@@ -34,3 +34,7 @@ typedef struct spmd_cgroup_stats {
 } spmd_cgroup_stats;
 
 extern spmd_cgroup_stats spmd_cgroup_stats_global;
+
+/* Read back cpuset.mems.effective / cpuset.mems.sysram after writes (on by
+ * default; the benchmark turns it off to time the writes alone). */
+extern bool spmd_cgroup_readback;
