@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "attr.h"
 #include "cpuset.h"
@@ -98,6 +99,33 @@ static const char *unit_cgroup(manager *m, const char *unit) {
         return NULL;
 }
 
+/* systemd realizes a unit's cgroup from its own loop, possibly after the
+ * reply. Later steps of the plan may rely on this mask (memory goes
+ * offline only after the masks that reach it are narrowed), so wait a
+ * little for the kernel to show it, and write the same value directly if
+ * it does not: systemd holds that value now, its next re-apply agrees. */
+#define UNIT_APPLY_WAIT_USEC (200 * 1000)
+
+static void wait_unit_applied(manager *m, const char *cgroup, const spm_action *a) {
+        _cleanup_free_ char *path = spm_path_join(SPM_PATH_CGROUPFS, "%s/cpuset.mems", cgroup);
+        struct timespec pause = { .tv_nsec = 1000 * 1000 };
+
+        if (!path)
+                return;
+        for (unsigned waited = 0; waited <= UNIT_APPLY_WAIT_USEC; waited += 1000) {
+                spm_nodemask cur;
+                int r = spm_attr_read_nodemask_at(AT_FDCWD, path, &cur);
+
+                if (r == -ENOENT)
+                        return;
+                if (r >= 0 && spm_nodemask_equal(&cur, &a->mask))
+                        return;
+                (void) nanosleep(&pause, NULL);
+        }
+        log_debug("systemd has not applied AllowedMemoryNodes of '%s' yet; writing '%s' directly.", a->object, cgroup);
+        (void) write_mems_path(m, cgroup, &a->mask, a->value);
+}
+
 static spm_cgroup_backend backend(manager *m) {
         return m->policy ? m->policy->cgroup_backend : SPM_CGROUP_BACKEND_AUTO;
 }
@@ -133,9 +161,8 @@ static int unit_mems(manager *m, const spm_action *a, bool *ret_logged) {
         }
         if (r < 0)
                 return r;
-        /* systemd realizes the cgroup from its own loop, maybe after the
-         * reply: the read-back happens in the next pass, which re-plans
-         * from what the kernel shows then. */
+        if (cgroup)
+                wait_unit_applied(m, cgroup, a);
         return 0;
 }
 
