@@ -515,6 +515,24 @@ def check_systemd():
     result(alive, "spmd (systemd backend) was still running at the end")
 
 
+def check_backend_cgroupfs():
+    s = Setup(SYSTEMD_TREE, "[Daemon]\nCgroupBackend=cgroupfs\n" + SYSTEMD_POLICY, fake_systemd=True)
+    if not s.ok():
+        s.stop()
+        return
+    sim = s.sim
+    try:
+        result(s.settled(), "CgroupBackend=cgroupfs: spmd settles", s.logtext()[-3000:])
+        log = s.logtext()
+        result(sim.eff("system.slice/db.service") == {0, 1} and not unit_calls(s, "db.service") and
+               "Set cpuset.mems of 'system.slice/db.service'" in log,
+               "CgroupBackend=cgroupfs: units are written directly even with systemd on the bus",
+               (sim.eff("system.slice/db.service"), s.systemd_calls()))
+    finally:
+        alive = s.stop()
+    result(alive, "spmd (CgroupBackend=cgroupfs) was still running at the end")
+
+
 # ---- scenario 3: stock kernel, no systemd on the bus ----
 
 STOCK_TREE = """
@@ -582,6 +600,7 @@ def main():
         print("1..0 # SKIP the simulated kernel did not start")
         return 77
     check_systemd()
+    check_backend_cgroupfs()
     check_stock()
     return TAP.done()
 
