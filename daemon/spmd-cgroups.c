@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,8 +59,7 @@ static void check_effective(const char *cgroup, const spm_nodemask *mask) {
 /* Write <cgroup>/cpuset.mems. The cgroup may have gone away since the
  * snapshot (ENOENT): that is normal churn, not a failure. */
 static int write_mems_path(manager *m, const char *cgroup, const spm_nodemask *mask, const char *value) {
-        _cleanup_free_ char *path = NULL;
-        char buf[SPM_NODEMASK_STRLEN_MAX];
+        char buf[SPM_NODEMASK_STRLEN_MAX], path[PATH_MAX];
         const char *text = value;
         int r;
 
@@ -67,9 +67,10 @@ static int write_mems_path(manager *m, const char *cgroup, const spm_nodemask *m
                 spm_nodemask_format_buf(mask, buf, sizeof buf);
                 text = buf;
         }
-        path = spm_path_join(SPM_PATH_CGROUPFS, "%s/cpuset.mems", cgroup);
-        if (!path)
-                return -ENOMEM;
+        /* on the stack: this is the one hot path of a large change */
+        if (snprintf(path, sizeof path, "%s/%s%scpuset.mems", spm_path(SPM_PATH_CGROUPFS), cgroup,
+                     cgroup[0] ? "/" : "") >= (int) sizeof path)
+                return -ENAMETOOLONG;
 
         spmd_cgroup_stats_global.mems_writes++;
         r = spm_attr_write_verify(path, text, spm_attr_equal_nodemask);
