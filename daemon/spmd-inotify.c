@@ -10,6 +10,7 @@
 #include "log.h"
 #include "macro.h"
 #include "paths.h"
+#include "planner.h"
 #include "spmd-inotify.h"
 #include "spmd-manager.h"
 #include "strutil.h"
@@ -138,6 +139,10 @@ bool spmd_pattern_prefix_matches(const char *pattern, const char *path, unsigned
 }
 
 static bool wanted(const spm_policy *policy, const spm_cgroup *g) {
+        /* the root: every new top-level cgroup inherits the SPM nodes the
+         * kernel puts in the root's effective mask */
+        if (g->depth == 0)
+                return true;
         for (size_t r = 0; r < policy->n_cgroups; r++)
                 for (char **p = policy->cgroups[r].paths; p && *p; p++)
                         if (spmd_pattern_prefix_matches(*p, g->path, g->depth))
@@ -153,12 +158,30 @@ static ssize_t find(const spmd_inotify *w, const char *path) {
 }
 
 int spmd_inotify_update(spmd_inotify *w, const spm_policy *policy, const spm_cgroup_tree *t) {
-        _cleanup_free_ bool *keep = NULL;
+        _cleanup_free_ bool *keep = NULL, *above = NULL;
         size_t n_old = w->n;
 
         keep = calloc(n_old + 1, sizeof *keep);
         if (!keep)
                 return -ENOMEM;
+
+        /* Ancestors of a cgroup a rule grants something to are widened
+         * for it, and a new child of theirs would inherit that: watch
+         * them too (this covers Unit= rules, which have no path). */
+        if (policy && t && policy->n_cgroups > 0) {
+                above = calloc(t->n, sizeof *above);
+                if (!above)
+                        return -ENOMEM;
+                for (size_t i = 1; i < t->n; i++) {
+                        const spm_cgroup *g = &t->cgroups[i];
+
+                        if (above[g->parent] ||
+                            !spm_plan_cgroup_rule(policy, g->path, g->is_unit ? g->name : NULL, NULL))
+                                continue;
+                        for (int p = g->parent; p >= 0 && !above[p]; p = t->cgroups[p].parent)
+                                above[p] = true;
+                }
+        }
 
         if (policy && t)
                 for (size_t i = 0; i < t->n; i++) {
@@ -168,7 +191,7 @@ int spmd_inotify_update(spmd_inotify *w, const spm_policy *policy, const spm_cgr
                         watch *a;
                         int wd;
 
-                        if (!wanted(policy, g))
+                        if (!(above && above[i]) && !wanted(policy, g))
                                 continue;
                         j = find(w, g->path);
                         if (j >= 0 && w->watches[j].wd >= 0) {

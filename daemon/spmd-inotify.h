@@ -2,13 +2,15 @@
 #pragma once
 
 /*
- * New and removed cgroups. inotify on exactly the directories below which
- * a policy Path= pattern can match a cgroup that does not exist yet: the
- * cgroups that match a proper prefix of a pattern (the root for every
- * pattern). So the number of watches follows the policy, not the number
- * of cgroups: Path=kubepods.slice/kubepods-pod*.slice watches the root and
- * kubepods.slice, however many pods there are. Every event only marks the
- * manager dirty.
+ * New and removed cgroups. inotify on exactly the directories where a new
+ * cgroup can need a mask: the root (a new top-level cgroup inherits the
+ * root's SPM nodes), the cgroups that match a proper prefix of a policy
+ * Path= pattern (a matching cgroup may appear below them), and the
+ * ancestors of the cgroups a rule matches (they are widened for it, so a
+ * new child would inherit the grant). The number of watches follows the
+ * policy, not the number of cgroups: Path=kubepods.slice/kubepods-pod*.slice
+ * watches the root and kubepods.slice, however many pods there are. Every
+ * event only marks the cgroups dirty.
  */
 
 #include "cgroup-tree.h"

@@ -584,6 +584,12 @@ def check_stock():
         result("Set cpuset.mems of 'system.slice/db.service'" in log,
                "without systemd on the bus, unit cgroups are written directly (CgroupBackend=auto)",
                [x for x in log.splitlines() if "db.service" in x][-5:])
+        # no systemd: a new unit cgroup below the widened slice is seen by
+        # inotify (the slice is watched as the ancestor of a Unit= match)
+        os.mkdir(os.path.join(sim.root, "system.slice", "late.service"))
+        lat = latency_ms(lambda: sim.eff("system.slice/late.service") == {0, 1}, timeout=10)
+        result(lat is not None, "a new unit cgroup without systemd is narrowed through inotify (%s ms)" %
+               (None if lat is None else "%.0f" % lat))
     finally:
         alive = s.stop()
     result(alive, "spmd (stock kernel) was still running at the end")
