@@ -467,6 +467,7 @@ subtree_control = +cpuset
 [cgroup system.slice/app.service]
 [cgroup system.slice/db.service]
 [cgroup user.slice]
+subtree_control = +cpuset
 """
 
 SYSTEMD_POLICY = POLICY + """
@@ -511,16 +512,19 @@ def check_systemd():
         result(rc == 0 and ok, "drift after a systemd re-apply is repaired after Reloading (%.0f ms, drift seen: %s)" %
                (ms, drift_seen), (rc, err, unit_calls(s, "app.service")))
 
-        # UnitNew: a new unit in system.slice (no inotify watch there) would
-        # inherit the slice's grant; systemd's signal brings spmd in
+        # UnitNew: a new unit matching Unit=new-*.service appears in
+        # user.slice, which is denied and not watched (no rule matches
+        # below it yet): only systemd's signal can bring spmd in
         start = time.monotonic()
         rc, data, err = s.bus.busctl("call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                     "org.spmd.test.FakeSystemd", "NewUnit", "s", "system.slice/other-1.service")
-        ok = wait_for(lambda: len(unit_calls(s, "other-1.service")) >= 1 and
-                      sim.eff("system.slice/other-1.service") == {0, 1}, timeout=10, step=0.002)
+                                     "org.spmd.test.FakeSystemd", "NewUnit", "s", "user.slice/new-1.service")
+        ok = wait_for(lambda: sim.eff("user.slice/new-1.service") == {0, 1, 2}, timeout=10, step=0.002)
         ms = (time.monotonic() - start) * 1000
-        result(rc == 0 and ok, "UnitNew: a new unit is denied the pool through systemd (%.0f ms)" % ms,
-               (rc, err, unit_calls(s, "other-1.service")))
+        result(rc == 0 and ok and len(unit_calls(s, "user.slice")) >= 2,
+               "UnitNew: a new matching unit gets its grant, its slice widened through systemd (%.0f ms)" % ms,
+               (rc, err, sim.eff("user.slice/new-1.service"), unit_calls(s, "user.slice")))
+        log = s.logtext()
+        result("systemd: new unit 'new-1.service'" in log, "spmd saw the UnitNew signal")
         result(s.settled(), "settled after the systemd events")
     finally:
         alive = s.stop()
