@@ -167,7 +167,6 @@ int manager_reconcile(manager *m) {
 
         m->dirty = false;
         m->resync = false;
-        m->topology_dirty = false;
 
         r = spm_topology_load(&t);
         if (r < 0) {
@@ -180,6 +179,7 @@ int manager_reconcile(manager *m) {
                 return r;
         }
         m->stats.snapshot_usec = now_usec() - start;
+        m->topology_dirty = false;
 
         r = spm_features_probe(t, &m->features);
         if (r < 0)
