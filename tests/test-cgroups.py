@@ -515,6 +515,7 @@ def check_systemd():
         # UnitNew: a new unit matching Unit=new-*.service appears in
         # user.slice, which is denied and not watched (no rule matches
         # below it yet): only systemd's signal can bring spmd in
+        s.settled()
         start = time.monotonic()
         rc, data, err = s.bus.busctl("call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                                      "org.spmd.test.FakeSystemd", "NewUnit", "s", "user.slice/new-1.service")
