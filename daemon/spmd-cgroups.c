@@ -331,3 +331,97 @@ int spmd_cgroups_enable_cpuset(const spm_policy *policy, const spm_cgroup_tree *
                 }
         return n;
 }
+
+/* ---- adding new cgroups to a snapshot ---- */
+
+static int add_copy(spm_cgroup_tree *n, int parent, const spm_cgroup *g) {
+        int k = spm_cgroup_tree_add(n, parent, g->name, g->has_cpuset ? &g->cpuset : NULL);
+
+        if (k >= 0)
+                n->cgroups[k].delegated = g->delegated;
+        return k;
+}
+
+static const char *parent_of(const char *path, char *buf, size_t size) {
+        const char *slash = strrchr(path, '/');
+        size_t len = slash ? (size_t) (slash - path) : 0;
+
+        if (len >= size)
+                return NULL;
+        memcpy(buf, path, len);
+        buf[len] = 0;
+        return buf;
+}
+
+int spmd_cgroup_tree_with_new(const spm_cgroup_tree *t, char **paths, spm_cgroup_tree **ret) {
+        _cleanup_(spm_cgroup_tree_freep) spm_cgroup_tree *n = NULL;
+        _cleanup_free_ int *map = NULL;
+        char buf[PATH_MAX];
+        int r;
+
+        if (!t || t->n == 0)
+                return -EINVAL;
+        /* every new cgroup's parent must be known */
+        for (char **p = paths; p && *p; p++) {
+                const char *parent = parent_of(*p, buf, sizeof buf);
+
+                if (spm_cgroup_tree_find(t, *p) < 0 && (!parent || spm_cgroup_tree_find(t, parent) < 0))
+                        return -ENOENT;
+        }
+
+        map = calloc(t->n, sizeof *map);
+        if (!map)
+                return -ENOMEM;
+        r = spm_cgroup_tree_new(t->cgroups[0].has_cpuset ? &t->cgroups[0].cpuset : NULL, &n);
+        if (r < 0)
+                return r;
+        n->systemd = t->systemd;
+        n->v1 = t->v1;
+        n->cgroups[0].delegated = t->cgroups[0].delegated;
+
+        for (size_t i = 0; i < t->n; i++) {
+                const spm_cgroup *g = &t->cgroups[i];
+
+                if (i > 0) {
+                        r = add_copy(n, map[g->parent], g);
+                        if (r < 0)
+                                return r;
+                        map[i] = r;
+                        /* listed and known: read again (written since) */
+                        if (strv_contains(paths, g->path)) {
+                                spm_cpuset cs;
+
+                                r = spm_cpuset_read(g->path, &cs);
+                                if (r >= 0) {
+                                        n->cgroups[map[i]].cpuset = cs;
+                                        n->cgroups[map[i]].has_cpuset = true;
+                                } else if (r == -ENOMEDIUM)
+                                        n->cgroups[map[i]].has_cpuset = false;
+                                else if (r != -ENOENT)
+                                        return r;
+                                /* gone: its removal event re-reads the tree */
+                        }
+                }
+                /* the new children of this cgroup, right after it */
+                for (char **p = paths; p && *p; p++) {
+                        const char *parent = parent_of(*p, buf, sizeof buf);
+                        const char *name = strrchr(*p, '/') ? strrchr(*p, '/') + 1 : *p;
+                        spm_cpuset cs;
+                        int k;
+
+                        if (!parent || !streq(parent, g->path) || spm_cgroup_tree_find(t, *p) >= 0 ||
+                            spm_cgroup_tree_find(n, *p) >= 0)
+                                continue;
+                        r = spm_cpuset_read(*p, &cs);
+                        if (r == -ENOENT)
+                                continue;       /* gone again */
+                        if (r < 0 && r != -ENOMEDIUM)
+                                return r;
+                        k = spm_cgroup_tree_add(n, map[i], name, r >= 0 ? &cs : NULL);
+                        if (k < 0)
+                                return k;
+                }
+        }
+        *ret = TAKE_PTR(n);
+        return 0;
+}

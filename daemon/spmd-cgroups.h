@@ -24,6 +24,15 @@ int spmd_cgroup_action_apply(manager *m, const spm_action *a);
  */
 int spmd_cgroups_enable_cpuset(const spm_policy *policy, const spm_cgroup_tree *t);
 
+/*
+ * The tree t with the cgroups at the given paths read again from cgroupfs:
+ * those already in t get their cpuset files re-read (they were written),
+ * new ones are added (one that is gone again is left out) right after
+ * their parent, which keeps the tree in pre-order. -ENOENT when a new
+ * cgroup's parent is not in t (the caller re-reads the whole tree then).
+ */
+int spmd_cgroup_tree_with_new(const spm_cgroup_tree *t, char **paths, spm_cgroup_tree **ret);
+
 /* Counters of the cgroup side, for the journal and the benchmark. */
 typedef struct spmd_cgroup_stats {
         unsigned long long mems_writes;         /* cpuset.mems write(2)s issued */

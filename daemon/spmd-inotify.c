@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -32,7 +33,7 @@ struct spmd_inotify {
 
 static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         spmd_inotify *w = userdata;
-        bool dirty = false, overflow = false;
+        bool removed = false, overflow = false;
 
         for (;;) {
                 union {
@@ -55,10 +56,21 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
                                 for (size_t i = 0; i < w->n; i++)
                                         if (w->watches[i].wd == e->wd)
                                                 w->watches[i].wd = -1;
-                        if ((e->mask & IN_ISDIR) && (e->mask & (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO))) {
-                                log_debug("cgroup %s: %s", e->mask & (IN_CREATE | IN_MOVED_TO) ? "created" : "removed",
-                                          e->len ? e->name : "?");
-                                dirty = true;
+                        if ((e->mask & IN_ISDIR) && (e->mask & (IN_CREATE | IN_MOVED_TO)) && e->len) {
+                                const char *dir = NULL;
+                                _cleanup_free_ char *path = NULL;
+
+                                for (size_t i = 0; i < w->n; i++)
+                                        if (w->watches[i].wd == e->wd)
+                                                dir = w->watches[i].path;
+                                log_debug("cgroup created: %s", e->name);
+                                if (dir && asprintf(&path, "%s%s%s", dir, dir[0] ? "/" : "", e->name) >= 0)
+                                        manager_cgroup_created(w->manager, path);
+                                else
+                                        removed = true;   /* cannot tell where: re-read */
+                        } else if ((e->mask & IN_ISDIR) && (e->mask & (IN_DELETE | IN_MOVED_FROM))) {
+                                log_debug("cgroup removed: %s", e->len ? e->name : "?");
+                                removed = true;
                         }
                         p += sizeof *e + e->len;
                 }
@@ -66,8 +78,8 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
 
         if (overflow)
                 manager_mark_dirty(w->manager, true, "inotify queue overflow");
-        else if (dirty)
-                manager_mark_cgroups_dirty(w->manager, "cgroup created or removed");
+        else if (removed)
+                manager_mark_cgroups_dirty(w->manager, "cgroup removed");
         return 0;
 }
 

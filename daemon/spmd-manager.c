@@ -20,6 +20,7 @@
 #include "spmd-inotify.h"
 #include "spmd-systemd.h"
 #include "spmd-udev.h"
+#include "strutil.h"
 
 static void mark_dirty_internal(manager *m, bool resync, const char *why);
 
@@ -64,13 +65,14 @@ static void log_device_changes(const spm_topology *old, const spm_topology *new)
 
 /* Plan against the new snapshot. The plan is what `spmctl plan` shows and
  * what the executors apply. */
-static int plan_pass(manager *m, const spm_topology *t) {
-        _cleanup_(spm_cgroup_tree_freep) spm_cgroup_tree *cg = NULL;
+static int plan_pass(manager *m, const spm_topology *t, spm_cgroup_tree *preloaded) {
+        _cleanup_(spm_cgroup_tree_freep) spm_cgroup_tree *cg = preloaded;
         _cleanup_(spm_plan_freep) spm_plan *plan = NULL;
         spm_policy *empty = NULL;
-        int r;
+        int r = 0;
 
-        r = spm_cgroup_tree_load(&cg);
+        if (!cg)
+                r = spm_cgroup_tree_load(&cg);
         if (r < 0) {
                 /* No cgroupfs (or not readable): plan the devices alone. */
                 log_debug_errno(r, "Failed to read the cgroup tree, planning devices only: %m");
@@ -130,15 +132,42 @@ static bool plan_only_cgroups(const spm_plan *p) {
         return true;
 }
 
+static void mark_written(manager *m, bool partial) {
+        for (size_t i = 0; partial && i < m->plan->n_actions; i++) {
+                const spm_action *a = &m->plan->actions[i];
+
+                if (a->type == SPM_ACTION_UNIT_MEMS)
+                        partial = false;
+                else if (a->type == SPM_ACTION_CGROUP_MEMS && strv_extend(&m->cgroups_created, a->object) < 0)
+                        partial = false;
+        }
+        if (partial)
+                mark_dirty_internal(m, false, "cgroup changes applied");
+        else
+                manager_mark_cgroups_dirty(m, "cgroup changes applied");
+}
+
 /* A pass after cgroup events only: the devices and nodes are as the last
  * snapshot says (any change to them raises a uevent, which asks for a
  * full pass). */
 static int reconcile_cgroups(manager *m) {
+        _cleanup_strv_free_ char **created = TAKE_PTR(m->cgroups_created);
+        spm_cgroup_tree *patched = NULL;
+        bool was_patched;
+        bool reload = m->cgroups_reload;
         spmd_exec_result res;
         int r;
 
         m->dirty = false;
-        r = plan_pass(m, m->topo);
+        m->cgroups_reload = false;
+        /* Only new cgroups since the last pass: add them to the last tree
+         * (their own files read), which keeps a pass on a large host in
+         * milliseconds. Anything else re-reads the tree. */
+        if (!reload && created && m->cgroups &&
+            spmd_cgroup_tree_with_new(m->cgroups, created, &patched) >= 0)
+                log_debug("Read %zu new or written cgroup(s) into the last tree.", strv_length(created));
+        was_patched = patched != NULL;
+        r = plan_pass(m, m->topo, patched);
         if (r < 0)
                 return log_warning_errno(r, "Failed to plan, keeping the previous plan: %m");
         if (m->plan->n_actions > 0 && m->config.apply) {
@@ -146,8 +175,10 @@ static int reconcile_cgroups(manager *m) {
                 if (r < 0 && m->bus)
                         (void) sd_bus_emit_signal(m->bus, SPM_BUS_PATH, SPM_BUS_IFACE_MANAGER, "ReconcileFailed",
                                                   "is", -r, "A planned change failed; see the journal");
+                /* look again at what was written: only those cgroups when
+                 * the pass worked on a patched tree and wrote cgroupfs */
                 if (res.applied > 0)
-                        manager_mark_cgroups_dirty(m, "cgroup changes applied");
+                        mark_written(m, was_patched);
         }
         m->stats.reconciles++;
         log_debug("Reconcile #%llu (cgroups only)", m->stats.reconciles);
@@ -194,7 +225,10 @@ int manager_reconcile(manager *m) {
 
         log_device_changes(m->topo, t);
 
-        r = plan_pass(m, t);
+        m->cgroups_reload = false;
+        strv_free(m->cgroups_created);
+        m->cgroups_created = NULL;
+        r = plan_pass(m, t, NULL);
         if (r < 0)
                 log_warning_errno(r, "Failed to plan, keeping the previous plan: %m");
         else if (m->plan->n_actions > 0 && m->config.apply) {
@@ -267,7 +301,14 @@ void manager_mark_dirty(manager *m, bool resync, const char *why) {
 }
 
 void manager_mark_cgroups_dirty(manager *m, const char *why) {
+        m->cgroups_reload = true;
         mark_dirty_internal(m, false, why);
+}
+
+void manager_cgroup_created(manager *m, const char *path) {
+        if (strv_extend(&m->cgroups_created, path) < 0)
+                m->cgroups_reload = true;
+        mark_dirty_internal(m, false, "cgroup created");
 }
 
 static void mark_dirty_internal(manager *m, bool resync, const char *why) {
@@ -393,6 +434,7 @@ manager *manager_free(manager *m) {
         spmd_inotify_free(m->inotify);
         spmd_systemd_free(m->systemd);
         spm_cgroup_tree_free(m->cgroups);
+        strv_free(m->cgroups_created);
         sd_bus_flush_close_unref(m->bus);
         spmd_udev_free(m->udev);
         sd_event_source_disable_unref(m->reconcile_source);

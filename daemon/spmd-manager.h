@@ -50,6 +50,8 @@ typedef struct manager {
 
         bool dirty;
         bool topology_dirty;             /* a trigger other than a cgroup event */
+        bool cgroups_reload;             /* re-read the whole cgroup tree */
+        char **cgroups_created;          /* else: add these to the last tree */
         bool resync;                     /* a full resync was requested */
         bool ready;                      /* READY=1 sent */
 
@@ -96,6 +98,10 @@ void manager_mark_dirty(manager *m, bool resync, const char *why);
  * next pass may reuse the last topology snapshot and re-read only the
  * cgroup tree, so a new cgroup gets its mask in milliseconds. */
 void manager_mark_cgroups_dirty(manager *m, const char *why);
+
+/* A cgroup appeared (path relative to the cgroup root): the next pass may
+ * add just it to the last tree instead of re-reading every cgroup. */
+void manager_cgroup_created(manager *m, const char *path);
 
 /* One reconcile pass; exposed for tests. */
 int manager_reconcile(manager *m);
