@@ -238,7 +238,7 @@ int main(int argc, char *argv[]) {
         spm_topology *topo;
         spm_features feat;
         unsigned reps = 5;
-        double *tot, *app, *min, *again, *load, *plan, *wo;
+        double *tot, *app, *min, *again, *load, *plan, *wo, *newp, *newf;
         size_t issued = 0, again_writes = 0, actions = 0;
         unsigned needed = 0;
         bool ok = true;
@@ -287,7 +287,9 @@ int main(int argc, char *argv[]) {
         load = calloc(reps, sizeof *load);
         plan = calloc(reps, sizeof *plan);
         wo = calloc(reps, sizeof *wo);
-        if (!wo || !tot || !app || !min || !again || !load || !plan)
+        newp = calloc(reps, sizeof *newp);
+        newf = calloc(reps, sizeof *newf);
+        if (!newp || !newf || !wo || !tot || !app || !min || !again || !load || !plan)
                 return EXIT_FAILURE;
 
         for (unsigned r = 0; r < reps; r++) {
@@ -329,6 +331,44 @@ int main(int argc, char *argv[]) {
                 again_writes = b.writes;
         }
 
+        /* A new cgroup below bench/ (widened for the grant) inherits node 2
+         * and must be narrowed: what the pass after its inotify event
+         * costs, adding it to the last tree, against a whole new pass.
+         * First a pass that leaves the converged tree as the last one, as
+         * the daemon's pass after its writes does. */
+        (void) spmd_pass(m, topo, &feat);
+        for (unsigned r = 0; r < reps; r++) {
+                char d[512], rel[64];
+                char *paths[] = { rel, NULL };
+                spm_cgroup_tree *patched = NULL;
+                spm_plan *pl = NULL;
+                unsigned long long w0;
+                double t0;
+                pass f;
+
+                snprintf(rel, sizeof rel, "bench/newp%u", r);
+                snprintf(d, sizeof d, "%s/%s", root, rel);
+                make_cgroup(d, false, "\n", "0-2\n");
+                w0 = spmd_cgroup_stats_global.mems_writes;
+                t0 = now_ms();
+                if (spmd_cgroup_tree_with_new(m->cgroups, paths, &patched) < 0 ||
+                    spm_plan_build(m->policy, topo, &feat, patched, &pl) < 0)
+                        return EXIT_FAILURE;
+                (void) spmd_plan_execute(m, pl, NULL);
+                newp[r] = now_ms() - t0;
+                ok = ok && spmd_cgroup_stats_global.mems_writes - w0 == 1;
+                spm_plan_free(pl);
+                spm_cgroup_tree_free(patched);
+
+                snprintf(rel, sizeof rel, "bench/newf%u", r);
+                snprintf(d, sizeof d, "%s/%s", root, rel);
+                make_cgroup(d, false, "\n", "0-2\n");
+                f = spmd_pass(m, topo, &feat);
+                newf[r] = f.total;
+                ok = ok && f.writes == 1;
+                (void) spmd_pass(m, topo, &feat);   /* the tree as it is now, untimed */
+        }
+
         printf("bench-cgroups: %u groups (bench + %u parents x %u children) on %s, %u reps\n",
                1 + parents + parents * children, parents, children,
                startswith(root, "/dev/shm") ? "tmpfs (/dev/shm)" : root, reps);
@@ -351,6 +391,8 @@ int main(int argc, char *argv[]) {
                 row("  of which snapshot", load, reps, fm, "spm_cgroup_tree_load, all groups");
                 row("  of which plan", plan, reps, fm, "spm_plan_build");
                 row("spmd second pass", again, reps, fm, "converged: snapshot + empty plan");
+                row("new cgroup, added to tree", newp, reps, fm, "inotify path: 1 group read, plan, 1 write");
+                row("new cgroup, whole pass", newf, reps, fm, "the same with a full tree snapshot");
         }
 
         m->policy = spm_policy_free(m->policy);
@@ -363,6 +405,8 @@ int main(int argc, char *argv[]) {
         free(load);
         free(plan);
         free(wo);
+        free(newp);
+        free(newf);
         nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
         return ok && again_writes == 0 && issued == needed ? EXIT_SUCCESS : EXIT_FAILURE;
 }
