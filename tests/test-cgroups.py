@@ -551,6 +551,73 @@ def check_backend_cgroupfs():
     result(alive, "spmd (CgroupBackend=cgroupfs) was still running at the end")
 
 
+# ---- scenario 4: a mask is narrowed before memory comes, or nothing happens ----
+
+ORDER_TREE = """
+[kernel]
+marking = spm-v2
+hotplug = v7
+auto_online_blocks = offline
+possible = 0-3
+[node 0]
+cpus = 0
+memory = 512M
+[node 1]
+cpus = 1
+memory = 512M
+[dax dax0.0]
+node = 2
+size = 1G
+provider = hmem
+spm_node = yes
+driver = none
+[cgroup /]
+subtree_control = +cpuset
+[cgroup jobs]
+[cgroup leaky]
+mems = 0-2
+[faults]
+fail = fs/cgroup/leaky/cpuset.mems 1 EIO 0
+"""
+
+ORDER_POLICY = POLICY + """
+[Cgroup jobs]
+Path=jobs
+Pools=fast
+"""
+
+
+def check_order():
+    s = Setup(ORDER_TREE, ORDER_POLICY)
+    if not s.ok():
+        s.stop()
+        return
+    sim = s.sim
+    driver = os.path.join(sim.env["SPM_SYSFS_ROOT"], "bus", "dax", "devices", "dax0.0", "driver")
+    try:
+        # leaky's mask reaches node 2, which comes online with dax0.0: the
+        # narrowing must come first, and when it fails nothing follows
+        failed = wait_for(lambda: "Failed to cgroup-mems 'leaky'" in s.logtext(), timeout=15)
+        time.sleep(0.3)
+        result(failed and not os.path.exists(driver) and sim.eff("") == {0, 1},
+               "a failed narrowing stops the plan: the device is not bound, node 2 stays offline",
+               (failed, os.path.exists(driver), sim.eff("")))
+        sim.ctl("clear-faults")
+        rc, data, err = s.bus.busctl("call", NAME, PATH, MGR, "Reload")
+        ok = wait_for(lambda: os.path.exists(driver) and 2 in (sim.eff("") or set()), timeout=15)
+        result(rc == 0 and ok and s.settled() and sim.eff("leaky") == {0, 1} and sim.eff("jobs") == {0, 1, 2},
+               "once it can be narrowed, the device comes and only the granted cgroup reaches it",
+               (rc, err, sim.eff("leaky"), sim.eff("jobs")))
+        log = s.logtext().splitlines()
+        narrowed = [i for i, x in enumerate(log) if "Set cpuset.mems of 'leaky'" in x]
+        bound = [i for i, x in enumerate(log) if ": bind 'dax0.0'" in x]
+        result(narrowed and bound and narrowed[0] < bound[0],
+               "no bind step ran before the narrowing succeeded", (narrowed[:1], bound[:3]))
+    finally:
+        alive = s.stop()
+    result(alive, "spmd (ordering) was still running at the end")
+
+
 # ---- scenario 3: stock kernel, no systemd on the bus ----
 
 STOCK_TREE = """
@@ -625,6 +692,7 @@ def main():
         return 77
     check_systemd()
     check_backend_cgroupfs()
+    check_order()
     check_stock()
     return TAP.done()
 
