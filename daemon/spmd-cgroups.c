@@ -145,13 +145,20 @@ static int unit_mems(manager *m, const spm_action *a, bool *ret_logged) {
                 log_debug("Unit '%s' went away before its mask was set, ignoring.", a->object);
                 return 1;
         }
-        if (r == -EHOSTDOWN && backend(m) != SPM_CGROUP_BACKEND_SYSTEMD) {
-                spmd_cgroup_stats_global.unit_calls--;
+        /* No systemd, or it refused or did not answer in time: with
+         * CgroupBackend=auto the cgroup is written directly, so the plan
+         * (whose later steps rely on this mask) goes on. */
+        if (r < 0 && backend(m) != SPM_CGROUP_BACKEND_SYSTEMD) {
+                if (r == -EHOSTDOWN) {
+                        spmd_cgroup_stats_global.unit_calls--;
+                        log_debug("systemd is not on the bus; writing the cgroup of '%s' directly.", a->object);
+                } else
+                        log_warning_errno(r, "systemd did not set AllowedMemoryNodes of '%s' (%m); writing its cgroup directly.",
+                                          a->object);
                 if (!cgroup) {
                         log_debug("Unit '%s' has no cgroup in the snapshot, ignoring.", a->object);
                         return 1;
                 }
-                log_debug("systemd is not on the bus; writing the cgroup of '%s' directly.", a->object);
                 r = write_mems_path(m, cgroup, &a->mask, a->value);
                 if (r == 0) {
                         log_info("Set cpuset.mems of '%s' (unit %s) to '%s' (%s)", cgroup, a->object,

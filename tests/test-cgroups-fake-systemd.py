@@ -5,7 +5,8 @@
 It owns org.freedesktop.systemd1 on the bus in DBUS_SESSION_BUS_ADDRESS and
 implements what spmd uses: Subscribe() and SetUnitProperties() with
 AllowedMemoryNodes, which it applies as systemd does, by writing the unit
-cgroup's cpuset.mems below SPM_CGROUP_ROOT. Every call is appended to the
+cgroup's cpuset.mems below SPM_CGROUP_ROOT (it refuses init.scope, to
+exercise spmd's fallback). Every call is appended to the
 log file given as the first argument (one JSON object per line).
 
 For the tests it also offers org.spmd.test.FakeSystemd:
@@ -34,6 +35,10 @@ LOG = sys.argv[1]
 
 class NoSuchUnit(dbus.DBusException):
     _dbus_error_name = "org.freedesktop.systemd1.NoSuchUnit"
+
+
+class InvalidArgs(dbus.DBusException):
+    _dbus_error_name = "org.freedesktop.DBus.Error.InvalidArgs"
 
 
 def unit_dir(unit):
@@ -77,6 +82,9 @@ class Manager(dbus.service.Object):
                sig=props.signature if hasattr(props, "signature") else None)
         if d is None:
             raise NoSuchUnit("Unit %s not loaded." % unit)
+        if str(unit) == "init.scope":
+            # refuses, as a systemd may for a unit it keeps to itself
+            raise InvalidArgs("Cannot set properties of init.scope.")
         if "AllowedMemoryNodes" in values:
             write_mems(d, values["AllowedMemoryNodes"])
 

@@ -497,6 +497,10 @@ def check_systemd():
                db[-1]["props"] == {"AllowedMemoryNodes": "0,1"},
                "its sibling db.service is denied through SetUnitProperties(runtime, AllowedMemoryNodes)", db)
         log = s.logtext()
+        result(sim.eff("init.scope") == {0, 1} and len(unit_calls(s, "init.scope")) >= 1 and
+               "systemd did not set AllowedMemoryNodes of 'init.scope'" in log,
+               "a unit systemd refuses is written directly, and the plan goes on",
+               (sim.eff("init.scope"), unit_calls(s, "init.scope")))
         direct = [x for x in log.splitlines() if "Set cpuset.mems of" in x and (".service" in x or ".slice" in x)]
         result(not direct, "no unit cgroup is written directly while systemd is there", direct)
 
