@@ -2,72 +2,245 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "attr.h"
 #include "cpuset.h"
 #include "log.h"
 #include "macro.h"
 #include "paths.h"
+#include "planner.h"
 #include "spmd-cgroups.h"
 #include "spmd-manager.h"
+#include "spmd-systemd.h"
+#include "strutil.h"
+
+spmd_cgroup_stats spmd_cgroup_stats_global;
+bool spmd_cgroup_readback = true;
+
+static const char *display(const char *path) {
+        return path[0] ? path : "/";
+}
+
+/* Read back what the kernel made of a write. effective may be narrower
+ * than the mask while a parent has yet to widen (a later step of the same
+ * plan); wider means the kernel fell back to the parent's mask because
+ * the written one missed it entirely: that lets in nodes the policy keeps
+ * out, and is reported. */
+static void check_effective(const char *cgroup, const spm_nodemask *mask) {
+        _cleanup_free_ char *path = NULL;
+        spm_nodemask eff;
+        int r;
+
+        path = spm_path_join(SPM_PATH_CGROUPFS, "%s/cpuset.mems.effective", cgroup);
+        if (!path)
+                return;
+        r = spm_attr_read_nodemask_at(AT_FDCWD, path, &eff);
+        if (r < 0) {
+                if (r != -ENOENT)
+                        log_debug_errno(r, "Failed to read back '%s': %m", path);
+                return;
+        }
+        if (!spm_nodemask_subset(&eff, mask)) {
+                char want[SPM_NODEMASK_STRLEN_MAX], got[SPM_NODEMASK_STRLEN_MAX];
+
+                spm_nodemask_format_buf(mask, want, sizeof want);
+                spm_nodemask_format_buf(&eff, got, sizeof got);
+                spmd_cgroup_stats_global.mismatches++;
+                log_warning("Cgroup '%s' was given nodes '%s' but the kernel lets it use '%s'.",
+                            display(cgroup), want, got);
+        }
+}
 
 /* Write <cgroup>/cpuset.mems. The cgroup may have gone away since the
  * snapshot (ENOENT): that is normal churn, not a failure. */
-static int write_mems(const spm_action *a) {
-        _cleanup_free_ char *path = NULL;
-        char text[SPM_NODEMASK_STRLEN_MAX];
+static int write_mems_path(manager *m, const char *cgroup, const spm_nodemask *mask, const char *value) {
+        char buf[SPM_NODEMASK_STRLEN_MAX], path[PATH_MAX];
+        const char *text = value;
         int r;
 
-        spm_nodemask_format_buf(&a->mask, text, sizeof text);
-        path = spm_path_join(SPM_PATH_CGROUPFS, "%s/cpuset.mems", a->object);
-        if (!path)
-                return -ENOMEM;
+        if (!text) {
+                spm_nodemask_format_buf(mask, buf, sizeof buf);
+                text = buf;
+        }
+        /* on the stack: this is the one hot path of a large change */
+        if (snprintf(path, sizeof path, "%s/%s%scpuset.mems", spm_path(SPM_PATH_CGROUPFS), cgroup,
+                     cgroup[0] ? "/" : "") >= (int) sizeof path)
+                return -ENAMETOOLONG;
 
+        spmd_cgroup_stats_global.mems_writes++;
         r = spm_attr_write_verify(path, text, spm_attr_equal_nodemask);
         if (r == -ENOENT) {
-                log_debug("Cgroup '%s' went away before its mask was written, ignoring.", a->object);
+                spmd_cgroup_stats_global.gone++;
+                log_debug("Cgroup '%s' went away before its mask was written, ignoring.", display(cgroup));
                 return 1;
         }
+        /* With cpuset.mems.sysram the plan ends in a verify step for
+         * this cgroup, which reads effective too: read it once. */
+        if (r >= 0 && spmd_cgroup_readback && m->features.sysram_view != SPM_SYSRAM_VIEW_MEMS_SYSRAM)
+                check_effective(cgroup, mask);
         return r;
 }
 
-/* Read back cpuset.mems.sysram and compare with what the policy means. A
- * mismatch is reported, never "fixed": the file is derived by the kernel. */
-static int verify_sysram(const spm_action *a) {
-        spm_cpuset cs;
+/* The cgroup of a unit in the last snapshot: units have unique names, and
+ * the planner only names units outside delegated subtrees. */
+static const char *unit_cgroup(manager *m, const char *unit) {
+        const spm_cgroup_tree *t = m->cgroups;
+
+        if (!t)
+                return NULL;
+        for (size_t i = 1; i < t->n; i++)
+                if (t->cgroups[i].is_unit && streq(t->cgroups[i].name, unit) &&
+                    !spm_cgroup_in_delegated_subtree(t, (int) i))
+                        return t->cgroups[i].path;
+        return NULL;
+}
+
+/* systemd realizes a unit's cgroup from its own loop, possibly after the
+ * reply. Later steps of the plan may rely on this mask (memory goes
+ * offline only after the masks that reach it are narrowed), so wait a
+ * little for the kernel to show it, and write the same value directly if
+ * it does not: systemd holds that value now, its next re-apply agrees. */
+#define UNIT_APPLY_WAIT_USEC (200 * 1000)
+
+static void wait_unit_applied(manager *m, const char *cgroup, const spm_action *a) {
+        _cleanup_free_ char *path = spm_path_join(SPM_PATH_CGROUPFS, "%s/cpuset.mems", cgroup);
+        struct timespec pause = { .tv_nsec = 1000 * 1000 };
+
+        if (!path)
+                return;
+        for (unsigned waited = 0; waited <= UNIT_APPLY_WAIT_USEC; waited += 1000) {
+                spm_nodemask cur;
+                int r = spm_attr_read_nodemask_at(AT_FDCWD, path, &cur);
+
+                if (r == -ENOENT)
+                        return;
+                if (r >= 0 && spm_nodemask_equal(&cur, &a->mask))
+                        return;
+                (void) nanosleep(&pause, NULL);
+        }
+        log_debug("systemd has not applied AllowedMemoryNodes of '%s' yet; writing '%s' directly.", a->object, cgroup);
+        (void) write_mems_path(m, cgroup, &a->mask, a->value);
+}
+
+static spm_cgroup_backend backend(manager *m) {
+        return m->policy ? m->policy->cgroup_backend : SPM_CGROUP_BACKEND_AUTO;
+}
+
+/* A unit: through systemd, so that its next re-apply keeps the mask. With
+ * CgroupBackend=auto and no systemd answering, the cgroup is written
+ * directly. */
+static int unit_mems(manager *m, const spm_action *a, bool *ret_logged) {
+        const char *cgroup = unit_cgroup(m, a->object);
         int r;
 
-        r = spm_cpuset_read(a->object, &cs);
-        if (r == -ENOENT)
+        spmd_cgroup_stats_global.unit_calls++;
+        r = spmd_systemd_set_allowed_memory_nodes(m->systemd, a->object, &a->mask);
+        if (r == -ENOENT) {
+                spmd_cgroup_stats_global.gone++;
+                log_debug("Unit '%s' went away before its mask was set, ignoring.", a->object);
                 return 1;
+        }
+        /* No systemd, or it refused or did not answer in time: with
+         * CgroupBackend=auto the cgroup is written directly, so the plan
+         * (whose later steps rely on this mask) goes on. */
+        if (r < 0 && backend(m) != SPM_CGROUP_BACKEND_SYSTEMD) {
+                if (r == -EHOSTDOWN) {
+                        spmd_cgroup_stats_global.unit_calls--;
+                        log_debug("systemd is not on the bus; writing the cgroup of '%s' directly.", a->object);
+                } else
+                        log_warning_errno(r, "systemd did not set AllowedMemoryNodes of '%s' (%m); writing its cgroup directly.",
+                                          a->object);
+                if (!cgroup) {
+                        log_debug("Unit '%s' has no cgroup in the snapshot, ignoring.", a->object);
+                        return 1;
+                }
+                r = write_mems_path(m, cgroup, &a->mask, a->value);
+                if (r == 0) {
+                        log_info("Set cpuset.mems of '%s' (unit %s) to '%s' (%s)", cgroup, a->object,
+                                 strempty(a->value), strna(a->rule));
+                        *ret_logged = true;
+                }
+                return r;
+        }
         if (r < 0)
                 return r;
-        if (!cs.sysram_present)
+        if (cgroup)
+                wait_unit_applied(m, cgroup, a);
+        return 0;
+}
+
+/* Read back cpuset.mems.effective and cpuset.mems.sysram and compare with
+ * what the policy means. A mismatch is reported, never "fixed" by writing
+ * the file: cpuset.mems.sysram is derived by the kernel and read-only. */
+static int read_first_mask(int dirfd, const char *v2, const char *v1, spm_nodemask *ret) {
+        int r = spm_attr_read_nodemask_at(dirfd, v2, ret);
+
+        return r == -ENOENT ? spm_attr_read_nodemask_at(dirfd, v1, ret) : r;
+}
+
+static int verify_sysram(const spm_action *a) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *dir = NULL;
+        spm_nodemask eff, sysram;
+        int r;
+
+        if (!spmd_cgroup_readback)
                 return 1;
-        if (!spm_nodemask_equal(&cs.sysram, &a->mask)) {
+        dir = spm_path_join(SPM_PATH_CGROUPFS, "%s", a->object);
+        if (!dir)
+                return -ENOMEM;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? 1 : -errno;
+
+        r = read_first_mask(fd, "cpuset.mems.effective", "cpuset.effective_mems", &eff);
+        if (r >= 0 && !spm_nodemask_subset(&a->mask, &eff)) {
                 char want[SPM_NODEMASK_STRLEN_MAX], got[SPM_NODEMASK_STRLEN_MAX];
 
                 spm_nodemask_format_buf(&a->mask, want, sizeof want);
-                spm_nodemask_format_buf(&cs.sysram, got, sizeof got);
+                spm_nodemask_format_buf(&eff, got, sizeof got);
+                spmd_cgroup_stats_global.mismatches++;
+                log_warning("Cgroup '%s' may use nodes '%s', which misses System RAM nodes '%s' the policy gives it (%s).",
+                            display(a->object), got, want, strna(a->rule));
+        }
+
+        r = read_first_mask(fd, "cpuset.mems.sysram", "cpuset.mems_sysram", &sysram);
+        if (r == -ENOENT)
+                return 1;       /* gone, or no such file on this kernel */
+        if (r < 0)
+                return r;
+        if (!spm_nodemask_equal(&sysram, &a->mask)) {
+                char want[SPM_NODEMASK_STRLEN_MAX], got[SPM_NODEMASK_STRLEN_MAX];
+
+                spm_nodemask_format_buf(&a->mask, want, sizeof want);
+                spm_nodemask_format_buf(&sysram, got, sizeof got);
+                spmd_cgroup_stats_global.mismatches++;
                 log_warning("Cgroup '%s' allocates from nodes '%s' by default, the policy means '%s' (%s).",
-                            a->object[0] ? a->object : "/", got, want, strna(a->rule));
+                            display(a->object), got, want, strna(a->rule));
                 return -EREMCHG;
         }
         return 1;
 }
 
 int spmd_cgroup_action_apply(manager *m, const spm_action *a) {
+        bool logged = false;
         char field[512];
         int r;
 
-        snprintf(field, sizeof field, "SPM_CGROUP=/%s", a->object);
+        snprintf(field, sizeof field, "%s=%s%s", a->type == SPM_ACTION_UNIT_MEMS ? "SPM_UNIT" : "SPM_CGROUP",
+                 a->type == SPM_ACTION_UNIT_MEMS ? "" : "/", a->object);
 
         switch (a->type) {
         case SPM_ACTION_CGROUP_MEMS:
-                r = write_mems(a);
+                r = write_mems_path(m, a->object, &a->mask, a->value);
+                break;
+        case SPM_ACTION_UNIT_MEMS:
+                r = unit_mems(m, a, &logged);
                 break;
         case SPM_ACTION_VERIFY_SYSRAM:
                 /* a mismatch is reported; later steps still run */
@@ -78,11 +251,184 @@ int spmd_cgroup_action_apply(manager *m, const spm_action *a) {
         }
 
         if (r < 0)
-                return log_struct_errno(LOG_ERR, r, LOG_FIELDS(field), "Failed to %s '/%s' to '%s': %m (%s)",
+                return log_struct_errno(LOG_ERR, r, LOG_FIELDS(field), "Failed to %s '%s' to '%s': %m (%s)",
                                         spm_action_type_to_string(a->type), a->object, strempty(a->value),
                                         strna(a->rule));
-        if (r == 0)
-                log_struct(LOG_INFO, LOG_FIELDS(field), "Set cpuset.mems of '/%s' to '%s' (%s)", a->object,
+        if (r == 0 && !logged)
+                log_struct(LOG_INFO, LOG_FIELDS(field), "Set %s of '%s' to '%s' (%s)",
+                           a->type == SPM_ACTION_UNIT_MEMS ? "AllowedMemoryNodes" : "cpuset.mems",
+                           a->type == SPM_ACTION_UNIT_MEMS ? a->object : display(a->object),
                            strempty(a->value), strna(a->rule));
         return r;
+}
+
+/* ---- enabling the controller ---- */
+
+static bool has_word(const char *list, const char *word) {
+        size_t n = strlen(word);
+
+        for (const char *p = list; (p = strstr(p, word)); p += n)
+                if ((p == list || p[-1] == ' ' || p[-1] == '\n') && (p[n] == 0 || p[n] == ' ' || p[n] == '\n'))
+                        return true;
+        return false;
+}
+
+static int enable_in(const char *cgroup) {
+        _cleanup_free_ char *path = NULL, *cur = NULL;
+        int r;
+
+        path = spm_path_join(SPM_PATH_CGROUPFS, "%s/cgroup.subtree_control", cgroup);
+        if (!path)
+                return -ENOMEM;
+        /* The snapshot said it is missing; make sure before paying for
+         * the write. */
+        r = spm_attr_read_at(AT_FDCWD, path, &cur);
+        if (r == -ENOENT)
+                return 0;
+        if (r >= 0 && has_word(cur, "cpuset"))
+                return 0;
+        spmd_cgroup_stats_global.subtree_writes++;
+        r = spm_attr_write(path, "+cpuset");
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return log_warning_errno(r, "Failed to enable cpuset below cgroup '%s': %m", display(cgroup));
+        log_info("Enabled the cpuset controller below cgroup '%s'.", display(cgroup));
+        return 1;
+}
+
+int spmd_cgroups_enable_cpuset(const spm_policy *policy, const spm_cgroup_tree *t) {
+        _cleanup_free_ bool *need = NULL;
+        int n = 0, r;
+
+        if (!policy || !t || t->v1 || t->n < 2 || policy->n_cgroups == 0)
+                return 0;
+        /* Without cpuset on the root there is nothing to build on (no
+         * controller, or not cgroup v2). */
+        if (!t->cgroups[0].has_cpuset)
+                return 0;
+
+        need = calloc(t->n, sizeof *need);
+        if (!need)
+                return -ENOMEM;
+
+        for (size_t i = 1; i < t->n; i++) {
+                const spm_cgroup *g = &t->cgroups[i];
+
+                if (g->has_cpuset)
+                        continue;
+                if (!spm_plan_cgroup_rule(policy, g->path, g->is_unit ? g->name : NULL, NULL))
+                        continue;
+                /* every cgroup from here up to the first one with cpuset
+                 * files needs it in its parent */
+                for (int j = (int) i; j > 0 && !t->cgroups[j].has_cpuset; j = t->cgroups[j].parent)
+                        need[t->cgroups[j].parent] = true;
+        }
+
+        /* pre-order: a parent's controller before its children's */
+        for (size_t i = 0; i < t->n; i++)
+                if (need[i]) {
+                        /* a failure is logged; the planner then reports
+                         * the cgroups below as without the controller */
+                        r = enable_in(t->cgroups[i].path);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r > 0)
+                                n += r;
+                }
+        return n;
+}
+
+/* ---- adding new cgroups to a snapshot ---- */
+
+static int add_copy(spm_cgroup_tree *n, int parent, const spm_cgroup *g) {
+        int k = spm_cgroup_tree_add(n, parent, g->name, g->has_cpuset ? &g->cpuset : NULL);
+
+        if (k >= 0)
+                n->cgroups[k].delegated = g->delegated;
+        return k;
+}
+
+static const char *parent_of(const char *path, char *buf, size_t size) {
+        const char *slash = strrchr(path, '/');
+        size_t len = slash ? (size_t) (slash - path) : 0;
+
+        if (len >= size)
+                return NULL;
+        memcpy(buf, path, len);
+        buf[len] = 0;
+        return buf;
+}
+
+int spmd_cgroup_tree_with_new(const spm_cgroup_tree *t, char **paths, spm_cgroup_tree **ret) {
+        _cleanup_(spm_cgroup_tree_freep) spm_cgroup_tree *n = NULL;
+        _cleanup_free_ int *map = NULL;
+        char buf[PATH_MAX];
+        int r;
+
+        if (!t || t->n == 0)
+                return -EINVAL;
+        /* every new cgroup's parent must be known */
+        for (char **p = paths; p && *p; p++) {
+                const char *parent = parent_of(*p, buf, sizeof buf);
+
+                if (spm_cgroup_tree_find(t, *p) < 0 && (!parent || spm_cgroup_tree_find(t, parent) < 0))
+                        return -ENOENT;
+        }
+
+        map = calloc(t->n, sizeof *map);
+        if (!map)
+                return -ENOMEM;
+        r = spm_cgroup_tree_new(t->cgroups[0].has_cpuset ? &t->cgroups[0].cpuset : NULL, &n);
+        if (r < 0)
+                return r;
+        n->systemd = t->systemd;
+        n->v1 = t->v1;
+        n->cgroups[0].delegated = t->cgroups[0].delegated;
+
+        for (size_t i = 0; i < t->n; i++) {
+                const spm_cgroup *g = &t->cgroups[i];
+
+                if (i > 0) {
+                        r = add_copy(n, map[g->parent], g);
+                        if (r < 0)
+                                return r;
+                        map[i] = r;
+                        /* listed and known: read again (written since) */
+                        if (strv_contains(paths, g->path)) {
+                                spm_cpuset cs;
+
+                                r = spm_cpuset_read(g->path, &cs);
+                                if (r >= 0) {
+                                        n->cgroups[map[i]].cpuset = cs;
+                                        n->cgroups[map[i]].has_cpuset = true;
+                                } else if (r == -ENOMEDIUM)
+                                        n->cgroups[map[i]].has_cpuset = false;
+                                else if (r != -ENOENT)
+                                        return r;
+                                /* gone: its removal event re-reads the tree */
+                        }
+                }
+                /* the new children of this cgroup, right after it */
+                for (char **p = paths; p && *p; p++) {
+                        const char *parent = parent_of(*p, buf, sizeof buf);
+                        const char *name = strrchr(*p, '/') ? strrchr(*p, '/') + 1 : *p;
+                        spm_cpuset cs;
+                        int k;
+
+                        if (!parent || !streq(parent, g->path) || spm_cgroup_tree_find(t, *p) >= 0 ||
+                            spm_cgroup_tree_find(n, *p) >= 0)
+                                continue;
+                        r = spm_cpuset_read(*p, &cs);
+                        if (r == -ENOENT)
+                                continue;       /* gone again */
+                        if (r < 0 && r != -ENOMEDIUM)
+                                return r;
+                        k = spm_cgroup_tree_add(n, map[i], name, r >= 0 ? &cs : NULL);
+                        if (k < 0)
+                                return k;
+                }
+        }
+        *ret = TAKE_PTR(n);
+        return 0;
 }

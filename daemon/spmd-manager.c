@@ -15,9 +15,15 @@
 #include "spmd-polkit.h"
 #include "cgroup-tree.h"
 #include "planner.h"
+#include "spmd-cgroups.h"
 #include "spmd-device-races.h"
 #include "spmd-executor.h"
+#include "spmd-inotify.h"
+#include "spmd-systemd.h"
 #include "spmd-udev.h"
+#include "strutil.h"
+
+static void mark_dirty_internal(manager *m, bool resync, const char *why);
 
 #define MANAGER_ONCE_MAX_PASSES 8
 
@@ -60,41 +66,78 @@ static void log_device_changes(const spm_topology *old, const spm_topology *new)
                 }
 }
 
-/* Plan against the new snapshot. The plan is what `spmctl plan` shows and
- * what the executors apply. */
+/* The policy in force, or an empty one (nothing managed) when there is
+ * none. *ret_owned is what the caller must free. */
+static int policy_or_empty(manager *m, const spm_policy **ret, spm_policy **ret_owned) {
+        spm_policy *empty;
+        int r;
+
+        *ret_owned = NULL;
+        if (m->policy) {
+                *ret = m->policy;
+                return 0;
+        }
+        empty = spm_policy_new();
+        if (!empty)
+                return -ENOMEM;
+        r = spm_policy_finish(empty, NULL);
+        if (r < 0) {
+                spm_policy_free(empty);
+                return r;
+        }
+        *ret = *ret_owned = empty;
+        return 0;
+}
+
 int manager_build_plan(manager *m, const spm_topology *t, const spm_features *features, spm_plan **ret) {
         _cleanup_(spm_cgroup_tree_freep) spm_cgroup_tree *cg = NULL;
-        _cleanup_(spm_policy_freep) spm_policy *empty = NULL;
+        _cleanup_(spm_policy_freep) spm_policy *owned = NULL;
+        const spm_policy *policy;
         int r;
 
         r = spm_cgroup_tree_load(&cg);
+        if (r < 0) {
+                log_debug_errno(r, "Failed to read the cgroup tree, planning devices only: %m");
+                cg = NULL;
+        }
+        r = policy_or_empty(m, &policy, &owned);
+        if (r < 0)
+                return r;
+        return spm_plan_build(policy, t, features, cg, ret);
+}
+
+/* Plan against the new snapshot. The plan is what `spmctl plan` shows and
+ * what the executors apply. */
+static int plan_pass(manager *m, const spm_topology *t, spm_cgroup_tree *preloaded) {
+        _cleanup_(spm_cgroup_tree_freep) spm_cgroup_tree *cg = preloaded;
+        _cleanup_(spm_plan_freep) spm_plan *plan = NULL;
+        _cleanup_(spm_policy_freep) spm_policy *owned = NULL;
+        const spm_policy *policy;
+        int r = 0;
+
+        if (!cg)
+                r = spm_cgroup_tree_load(&cg);
         if (r < 0) {
                 /* No cgroupfs (or not readable): plan the devices alone. */
                 log_debug_errno(r, "Failed to read the cgroup tree, planning devices only: %m");
                 cg = NULL;
         }
 
-        if (!m->policy) {
-                /* Without a policy nothing is managed; an empty policy
-                 * plans exactly that. */
-                empty = spm_policy_new();
-                if (!empty)
-                        return -ENOMEM;
-                r = spm_policy_finish(empty, NULL);
-                if (r < 0)
-                        return r;
+        /* Cgroups a rule matches need the cpuset controller first; read
+         * the tree again when it was enabled somewhere. */
+        if (cg && m->config.apply && spmd_cgroups_enable_cpuset(m->policy, cg) > 0) {
+                spm_cgroup_tree_free(cg);
+                cg = NULL;
+                if (spm_cgroup_tree_load(&cg) < 0)
+                        cg = NULL;
         }
+        if (m->inotify)
+                (void) spmd_inotify_update(m->inotify, m->policy, cg);
 
-        return spm_plan_build(m->policy ?: empty, t, features, cg, ret);
-}
-
-/* Plan against the new snapshot. The plan is what `spmctl plan` shows and
- * what the executors apply. */
-static int plan_pass(manager *m, const spm_topology *t) {
-        _cleanup_(spm_plan_freep) spm_plan *plan = NULL;
-        int r;
-
-        r = manager_build_plan(m, t, &m->features, &plan);
+        r = policy_or_empty(m, &policy, &owned);
+        if (r < 0)
+                return r;
+        r = spm_plan_build(policy, t, &m->features, cg, &plan);
         if (r < 0)
                 return r;
 
@@ -105,12 +148,74 @@ static int plan_pass(manager *m, const spm_topology *t) {
 
         spm_plan_free(m->plan);
         m->plan = TAKE_PTR(plan);
+        spm_cgroup_tree_free(m->cgroups);
+        m->cgroups = TAKE_PTR(cg);
         return 0;
 }
 
 static void emit_settled(manager *m) {
         if (m->bus && m->ready)
                 (void) sd_bus_emit_properties_changed(m->bus, SPM_BUS_PATH, SPM_BUS_IFACE_MANAGER, "Settled", NULL);
+}
+
+static bool plan_only_cgroups(const spm_plan *p) {
+        for (size_t i = 0; i < p->n_actions; i++)
+                if (!IN_SET(p->actions[i].type, SPM_ACTION_CGROUP_MEMS, SPM_ACTION_UNIT_MEMS, SPM_ACTION_VERIFY_SYSRAM))
+                        return false;
+        return true;
+}
+
+static void mark_written(manager *m, bool partial) {
+        for (size_t i = 0; partial && i < m->plan->n_actions; i++) {
+                const spm_action *a = &m->plan->actions[i];
+
+                if (a->type == SPM_ACTION_UNIT_MEMS)
+                        partial = false;
+                else if (a->type == SPM_ACTION_CGROUP_MEMS && strv_extend(&m->cgroups_created, a->object) < 0)
+                        partial = false;
+        }
+        if (partial)
+                mark_dirty_internal(m, false, "cgroup changes applied");
+        else
+                manager_mark_cgroups_dirty(m, "cgroup changes applied");
+}
+
+/* A pass after cgroup events only: the devices and nodes are as the last
+ * snapshot says (any change to them raises a uevent, which asks for a
+ * full pass). */
+static int reconcile_cgroups(manager *m) {
+        _cleanup_strv_free_ char **created = TAKE_PTR(m->cgroups_created);
+        spm_cgroup_tree *patched = NULL;
+        bool was_patched;
+        bool reload = m->cgroups_reload;
+        spmd_exec_result res;
+        int r;
+
+        m->dirty = false;
+        m->cgroups_reload = false;
+        /* Only new cgroups since the last pass: add them to the last tree
+         * (their own files read), which keeps a pass on a large host in
+         * milliseconds. Anything else re-reads the tree. */
+        if (!reload && created && m->cgroups &&
+            spmd_cgroup_tree_with_new(m->cgroups, created, &patched) >= 0)
+                log_debug("Read %zu new or written cgroup(s) into the last tree.", strv_length(created));
+        was_patched = patched != NULL;
+        r = plan_pass(m, m->topo, patched);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to plan, keeping the previous plan: %m");
+        if (m->plan->n_actions > 0 && m->config.apply) {
+                r = spmd_plan_execute(m, m->plan, &res);
+                if (r < 0 && m->bus)
+                        (void) sd_bus_emit_signal(m->bus, SPM_BUS_PATH, SPM_BUS_IFACE_MANAGER, "ReconcileFailed",
+                                                  "is", -r, "A planned change failed; see the journal");
+                /* look again at what was written: only those cgroups when
+                 * the pass worked on a patched tree and wrote cgroupfs */
+                if (res.applied > 0)
+                        mark_written(m, was_patched);
+        }
+        m->stats.reconciles++;
+        log_debug("Reconcile #%llu (cgroups only)", m->stats.reconciles);
+        return 0;
 }
 
 int manager_reconcile(manager *m) {
@@ -120,6 +225,9 @@ int manager_reconcile(manager *m) {
         unsigned long long start = now_usec();
         bool resync = m->resync;
         int r;
+
+        if (!m->topology_dirty && !resync && m->topo)
+                return reconcile_cgroups(m);
 
         m->dirty = false;
         m->resync = false;
@@ -135,6 +243,7 @@ int manager_reconcile(manager *m) {
                 return r;
         }
         m->stats.snapshot_usec = now_usec() - start;
+        m->topology_dirty = false;
 
         r = spm_features_probe(t, &m->features);
         if (r < 0)
@@ -157,7 +266,10 @@ int manager_reconcile(manager *m) {
                 spmd_bus_emit_changes(m, old, &old_classes, &old_features);
         spm_topology_free(old);
 
-        r = plan_pass(m, t);
+        m->cgroups_reload = false;
+        strv_free(m->cgroups_created);
+        m->cgroups_created = NULL;
+        r = plan_pass(m, t, NULL);
         if (r < 0)
                 log_warning_errno(r, "Failed to plan, keeping the previous plan: %m");
         else if (spmd_device_states_update(m, t, m->plan) < 0)
@@ -177,8 +289,10 @@ int manager_reconcile(manager *m) {
                  * published view and the plan match what is there now.
                  * The next pass starts from the kernel, never from a
                  * guess. */
-                if (res.applied > 0 || (r < 0 && res.failed_at < m->plan->n_actions &&
-                                        spmd_action_device(t, &m->plan->actions[res.failed_at])))
+                if (res.applied > 0 && plan_only_cgroups(m->plan))
+                        manager_mark_cgroups_dirty(m, "cgroup changes applied");
+                else if (res.applied > 0 || (r < 0 && res.failed_at < m->plan->n_actions &&
+                                             spmd_action_device(t, &m->plan->actions[res.failed_at])))
                         /* after a device failure that device is held, so
                          * the next pass runs the rest of the plan */
                         manager_mark_dirty(m, false, "changes applied");
@@ -226,6 +340,22 @@ static int on_reconcile(sd_event_source *s, void *userdata) {
 }
 
 void manager_mark_dirty(manager *m, bool resync, const char *why) {
+        m->topology_dirty = true;
+        mark_dirty_internal(m, resync, why);
+}
+
+void manager_mark_cgroups_dirty(manager *m, const char *why) {
+        m->cgroups_reload = true;
+        mark_dirty_internal(m, false, why);
+}
+
+void manager_cgroup_created(manager *m, const char *path) {
+        if (strv_extend(&m->cgroups_created, path) < 0)
+                m->cgroups_reload = true;
+        mark_dirty_internal(m, false, "cgroup created");
+}
+
+static void mark_dirty_internal(manager *m, bool resync, const char *why) {
         int r;
 
         if (resync) {
@@ -319,6 +449,13 @@ int manager_start(manager *m) {
         if (r < 0)
                 return r;
 
+        r = spmd_systemd_new(m, &m->systemd);
+        if (r < 0)
+                return r;
+        r = spmd_inotify_new(m, &m->inotify);
+        if (r < 0)
+                return r;
+
         /* A policy with errors at start leaves spmd observing only; it is
          * not a reason to fail the boot. */
         (void) spmd_policy_reload(m);
@@ -342,6 +479,10 @@ manager *manager_free(manager *m) {
                 return NULL;
 
         spmd_polkit_free(m->polkit);
+        spmd_inotify_free(m->inotify);
+        spmd_systemd_free(m->systemd);
+        spm_cgroup_tree_free(m->cgroups);
+        strv_free(m->cgroups_created);
         sd_bus_flush_close_unref(m->bus);
         spmd_udev_free(m->udev);
         sd_event_source_disable_unref(m->reconcile_source);

@@ -23,6 +23,9 @@
 
 typedef struct spmd_udev spmd_udev;
 typedef struct spmd_polkit spmd_polkit;
+typedef struct spmd_systemd spmd_systemd;
+typedef struct spmd_inotify spmd_inotify;
+typedef struct spm_cgroup_tree spm_cgroup_tree;
 
 typedef struct manager_stats {
         unsigned long long uevents;      /* uevents received */
@@ -47,6 +50,9 @@ typedef struct manager {
         sd_event_source *sigterm_source, *sigint_source, *sighup_source;
 
         bool dirty;
+        bool topology_dirty;             /* a trigger other than a cgroup event */
+        bool cgroups_reload;             /* re-read the whole cgroup tree */
+        char **cgroups_created;          /* else: add these to the last tree */
         bool resync;                     /* a full resync was requested */
         bool ready;                      /* READY=1 sent */
         unsigned once_passes;            /* passes run with --once */
@@ -66,6 +72,10 @@ typedef struct manager {
         spm_plan *plan;                  /* what the last pass found to do */
         const spm_topology *pass_topo;   /* the snapshot of the pass being run, else NULL */
         spmd_device_table devices;       /* per device: state, reason, hold */
+
+        spmd_systemd *systemd;           /* unit cgroups through systemd (spmd-systemd.c) */
+        spmd_inotify *inotify;           /* new cgroups (spmd-inotify.c) */
+        spm_cgroup_tree *cgroups;        /* the tree the last plan was made from */
 
         manager_stats stats;
 } manager;
@@ -91,6 +101,15 @@ void manager_mark_dirty(manager *m, bool resync, const char *why);
 /* A plan for snapshot t under the current policy, without changing
  * anything (the cgroup tree is read fresh). */
 int manager_build_plan(manager *m, const spm_topology *t, const spm_features *features, spm_plan **ret);
+
+/* Only cgroups changed (created, removed, a systemd unit re-applied): the
+ * next pass may reuse the last topology snapshot and re-read only the
+ * cgroup tree, so a new cgroup gets its mask in milliseconds. */
+void manager_mark_cgroups_dirty(manager *m, const char *why);
+
+/* A cgroup appeared (path relative to the cgroup root): the next pass may
+ * add just it to the last tree instead of re-reading every cgroup. */
+void manager_cgroup_created(manager *m, const char *path);
 
 /* One reconcile pass; exposed for tests. */
 int manager_reconcile(manager *m);

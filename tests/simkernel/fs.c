@@ -416,6 +416,10 @@ static int cmp_key(const void *k, const void *e) {
 }
 
 const sk_entry *sk_fs_lookup(const sk_fs *fs, const char *path) {
+        /* FUSE passes no path for a file whose directory was removed
+         * while it was open (a cgroup rmdir'ed under a reader) */
+        if (!path)
+                return NULL;
         while (*path == '/')
                 path++;
         return bsearch(path, fs->e, fs->n, sizeof(sk_entry), cmp_key);
