@@ -92,6 +92,31 @@ int verb_classify(int argc, char *argv[], spmctl_context *ctx) {
         return call(bus, m, ctx, "classify the device", NULL);
 }
 
+/* online DEVICE / offline DEVICE */
+static int device_onoff(char *argv[], spmctl_context *ctx, bool online) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        if (need_daemon(ctx, &bus) != 0)
+                return SPMCTL_EXIT_FAILURE;
+        r = sd_bus_message_new_method_call(bus, &m, SPMCTL_BUS_NAME, SPMCTL_BUS_PATH, SPMCTL_BUS_IFACE,
+                                           online ? "Online" : "Offline");
+        if (r >= 0)
+                r = online ? sd_bus_message_append(m, "s", argv[1]) : sd_bus_message_append(m, "sb", argv[1], ctx->runtime);
+        if (r < 0)
+                return spmctl_error("Could not build the call: %s", strerror(-r));
+        return call(bus, m, ctx, online ? "bring the device online" : "take the device offline", NULL);
+}
+
+int verb_online(int argc, char *argv[], spmctl_context *ctx) {
+        return device_onoff(argv, ctx, true);
+}
+
+int verb_offline(int argc, char *argv[], spmctl_context *ctx) {
+        return device_onoff(argv, ctx, false);
+}
+
 static int change_pools(int argc, char *argv[], spmctl_context *ctx, const char *method) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;

@@ -28,6 +28,8 @@ static const verb verbs[] = {
         { "policy",  1, INT_MAX, verb_policy, "policy check [PATH...]", "Validate policy files (default: the installed ones)" },
         { "plan",    0, INT_MAX, verb_plan,   "plan [PATH...]", "Show what the policy would change on this host" },
         { "classify", 2, 3, verb_classify, "classify DEVICE CLASS [POOL]", "Classify a device (spm POOL, sysram, ignore)" },
+        { "offline", 1, 1, verb_offline, "offline DEVICE", "Take a device's memory away and keep it away" },
+        { "online",  1, 1, verb_online,  "online DEVICE",  "Hand an offlined device back to the policy" },
         { "grant",   2, INT_MAX, verb_grant,  "grant CGROUP POOL...", "Let a cgroup (or --unit) use SPM pools" },
         { "revoke",  2, INT_MAX, verb_revoke, "revoke CGROUP POOL...", "Take SPM pools away from a cgroup (or --unit)" },
         { "verify",  0, 0, verb_verify,  "verify",  "Check that the host is what the policy says" },

@@ -33,6 +33,8 @@ int verb_plan(int argc, char *argv[], spmctl_context *ctx);
 int verb_reload(int argc, char *argv[], spmctl_context *ctx);
 int verb_monitor(int argc, char *argv[], spmctl_context *ctx);
 int verb_classify(int argc, char *argv[], spmctl_context *ctx);
+int verb_online(int argc, char *argv[], spmctl_context *ctx);
+int verb_offline(int argc, char *argv[], spmctl_context *ctx);
 int verb_grant(int argc, char *argv[], spmctl_context *ctx);
 int verb_revoke(int argc, char *argv[], spmctl_context *ctx);
 int verb_verify(int argc, char *argv[], spmctl_context *ctx);

@@ -23,6 +23,7 @@
 #include "policy-dropin.h"
 #include "spmd-bus.h"
 #include "spmd-change-bus.h"
+#include "spmd-device-ops.h"
 #include "spmd-manager.h"
 #include "spmd-polkit.h"
 #include "strutil.h"
@@ -31,14 +32,40 @@
 #define ERROR_NO_SUCH_POOL    "org.spmd.spm1.Error.NoSuchPool"
 #define ERROR_INVALID_POLICY  "org.spmd.spm1.Error.InvalidPolicy"
 #define ERROR_NOT_READY       "org.spmd.spm1.Error.NotReady"
+#define ERROR_BUSY            "org.spmd.spm1.Error.Busy"
 
 static const char *dropin_dir(bool runtime) {
         return spm_path(runtime ? SPM_PATH_POLICY_RUN : SPM_PATH_POLICY_ETC);
 }
 
+/* Put back what a drop-in file held before (previous NULL: no file), and
+ * reload. */
+static void restore_dropin(manager *m, const char *dir, const char *file_name, const char *previous) {
+        int k;
+
+        if (previous) {
+                _cleanup_free_ char *with_nl = NULL;
+                spm_dropin old = { .file_name = (char *) file_name };
+
+                /* spm_attr_read() dropped the final newline */
+                if (asprintf(&with_nl, "%s\n", previous) < 0)
+                        k = -ENOMEM;
+                else {
+                        old.text = with_nl;
+                        k = spm_dropin_write(dir, &old);
+                }
+        } else
+                k = spm_dropin_remove(dir, file_name);
+        if (k < 0 && k != -ENOENT)
+                log_error_errno(k, "Failed to take back '%s/%s': %m", dir, file_name);
+        (void) spmd_policy_reload(m);
+}
+
 /* Write the drop-in and reload. If the reload refuses the result, put the
- * previous file (or nothing) back, so a failed call leaves no trace. */
-static int install_dropin(manager *m, const spm_dropin *d, bool runtime, sd_bus_error *error) {
+ * previous file (or nothing) back, so a failed call leaves no trace. What
+ * the file held before is returned in *ret_previous (NULL: no file) for
+ * callers that may still have to undo it. */
+static int install_dropin(manager *m, const spm_dropin *d, bool runtime, char **ret_previous, sd_bus_error *error) {
         _cleanup_free_ char *path = NULL, *previous = NULL;
         const char *dir = dropin_dir(runtime);
         int r;
@@ -55,22 +82,7 @@ static int install_dropin(manager *m, const spm_dropin *d, bool runtime, sd_bus_
 
         r = spmd_policy_reload(m);
         if (r < 0) {
-                int k;
-
-                if (previous) {
-                        spm_dropin old = { .file_name = d->file_name, .text = previous };
-                        _cleanup_free_ char *with_nl = NULL;
-
-                        /* spm_attr_read() dropped the final newline */
-                        if (asprintf(&with_nl, "%s\n", previous) >= 0)
-                                old.text = with_nl;
-                        k = spm_dropin_write(dir, &old);
-                } else
-                        k = spm_dropin_remove(dir, d->file_name);
-                if (k < 0)
-                        log_error_errno(k, "Failed to take back '%s' after a refused reload: %m", path);
-                (void) spmd_policy_reload(m);
-
+                restore_dropin(m, dir, d->file_name, previous);
                 if (r == -EINVAL)
                         return sd_bus_error_setf(error, ERROR_INVALID_POLICY, "%s", strna(m->policy_error));
                 return sd_bus_error_set_errnof(error, -r, "Could not reload the policy: %m");
@@ -78,6 +90,8 @@ static int install_dropin(manager *m, const spm_dropin *d, bool runtime, sd_bus_
 
         log_info("Wrote policy drop-in '%s'.", path);
         manager_mark_dirty(m, false, "policy drop-in");
+        if (ret_previous)
+                *ret_previous = TAKE_PTR(previous);
         return 0;
 }
 
@@ -148,7 +162,7 @@ static int method_classify(sd_bus_message *msg, void *userdata, sd_bus_error *er
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "Could not describe '%s' as a policy rule: %m", name);
 
-        r = install_dropin(m, &dropin, runtime, error);
+        r = install_dropin(m, &dropin, runtime, NULL, error);
         spm_dropin_done(&dropin);
         if (r < 0)
                 return r;
@@ -156,6 +170,162 @@ static int method_classify(sd_bus_message *msg, void *userdata, sd_bus_error *er
         log_struct(LOG_INFO, LOG_FIELDS(SPM_MESSAGE_POLICY_APPLIED), "Device '%s' classified %s%s%s%s by '%s'.", name,
                    class_s, pool ? " in pool '" : "", strempty(pool), pool ? "'" : "",
                    strna(sd_bus_message_get_sender(msg)));
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static const spm_policy_device *rule_of(manager *m, const spm_dax_device *d) {
+        const spm_policy_device *conflict = NULL;
+
+        if (!m->policy)
+                return NULL;
+        return spm_plan_device_rule(m->policy, d, d->cxl_region ? spm_topology_find_region(m->topo, d->cxl_region)
+                                                                : NULL, &conflict);
+}
+
+/* Offline(s device, b runtime): take the device's memory away and keep it
+ * away. A Class=ignore drop-in keeps the next passes from onlining it
+ * again; a pass runs first so cgroup masks let go of the device's node
+ * before its memory goes (narrow before offline); then the memory is
+ * unplugged all or nothing and kmem unbound. If the memory is busy nothing
+ * stays changed: the drop-in is taken back and the busy blocks named. */
+static int method_offline(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *previous = NULL, *reason = NULL, *name_copy = NULL;
+        manager *m = userdata;
+        const spm_policy_device *rule;
+        const spm_dax_device *d;
+        spm_dropin dropin = {};
+        const char *name;
+        int runtime, r;
+
+        r = sd_bus_message_read(msg, "sb", &name, &runtime);
+        if (r < 0)
+                return r;
+
+        if (!m->topo)
+                return sd_bus_error_set(error, ERROR_NOT_READY, "No reconcile pass has run yet.");
+        d = spm_topology_find_dax(m->topo, name);
+        if (!d)
+                return sd_bus_error_setf(error, ERROR_NO_SUCH_DEVICE, "No dax device '%s'.", name);
+
+        rule = rule_of(m, d);
+        if (!streq_ptr(d->driver, "kmem") && rule && rule->class == SPM_CLASS_IGNORE)
+                return sd_bus_reply_method_return(msg, NULL);
+
+        r = spmd_authorize(m, msg, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+
+        name_copy = strdup(name); /* the snapshot (and name's owner) change below */
+        if (!name_copy)
+                return -ENOMEM;
+        r = spm_dropin_for_device(m->topo, d, SPM_CLASS_IGNORE, NULL, SPM_ONLINE_INVALID, "Offline()", &dropin);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Could not describe '%s' as a policy rule: %m", name);
+        r = install_dropin(m, &dropin, runtime, &previous, error);
+        if (r < 0) {
+                spm_dropin_done(&dropin);
+                return r;
+        }
+
+        /* narrow first: a pass under the new policy drops the node from
+         * the masks that had it through the device's pool */
+        (void) manager_reconcile(m);
+
+        r = spmd_device_remove(m, name_copy, &reason);
+        if (r < 0) {
+                restore_dropin(m, dropin_dir(runtime), dropin.file_name, previous);
+                spm_dropin_done(&dropin);
+                manager_mark_dirty(m, false, "Offline() failed");
+                if (r == -EBUSY)
+                        return sd_bus_error_setf(error, ERROR_BUSY, "Device '%s' could not be taken offline: %s",
+                                                 name_copy, strna(reason));
+                return sd_bus_error_set_errnof(error, -r, "Device '%s' could not be taken offline: %s", name_copy,
+                                               strna(reason));
+        }
+        spm_dropin_done(&dropin);
+        manager_mark_dirty(m, false, "Offline()");
+        log_info("Device '%s' taken offline by '%s'.", name_copy, strna(sd_bus_message_get_sender(msg)));
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+/* Does text hold this exact line? */
+static bool has_line(const char *text, const char *line) {
+        size_t n = strlen(line);
+
+        for (const char *p = text; (p = strstr(p, line)); p += n)
+                if ((p == text || p[-1] == '\n') && (p[n] == '\n' || p[n] == 0))
+                        return true;
+        return false;
+}
+
+/* Online(s device): undo Offline(): remove the device's Class=ignore
+ * drop-in (persistent and runtime); the next pass brings the device back
+ * as the remaining policy says. */
+static int method_online(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        manager *m = userdata;
+        const spm_policy_device *rule;
+        const spm_dax_device *d;
+        spm_dropin probe = {};
+        const char *name, *dirs[2];
+        bool found[2] = {};
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+
+        if (!m->topo)
+                return sd_bus_error_set(error, ERROR_NOT_READY, "No reconcile pass has run yet.");
+        d = spm_topology_find_dax(m->topo, name);
+        if (!d)
+                return sd_bus_error_setf(error, ERROR_NO_SUCH_DEVICE, "No dax device '%s'.", name);
+
+        /* the file name depends only on the device's identity */
+        r = spm_dropin_for_device(m->topo, d, SPM_CLASS_IGNORE, NULL, SPM_ONLINE_INVALID, NULL, &probe);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Could not name '%s''s policy rule: %m", name);
+
+        dirs[0] = dropin_dir(false);
+        dirs[1] = dropin_dir(true);
+        for (size_t i = 0; i < 2; i++) {
+                _cleanup_free_ char *path = NULL, *text = NULL;
+
+                if (asprintf(&path, "%s/%s", dirs[i], probe.file_name) < 0) {
+                        spm_dropin_done(&probe);
+                        return -ENOMEM;
+                }
+                found[i] = spm_attr_read(path, &text) >= 0 && has_line(text, "Class=ignore");
+        }
+
+        if (!found[0] && !found[1]) {
+                spm_dropin_done(&probe);
+                rule = rule_of(m, d);
+                if (rule && rule->class == SPM_CLASS_IGNORE)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_NOT_SUPPORTED,
+                                                 "The policy leaves '%s' alone (%s:%u [Device %s]); use Classify().",
+                                                 name, rule->where.file, rule->where.line, rule->name);
+                return sd_bus_reply_method_return(msg, NULL);
+        }
+
+        r = spmd_authorize(m, msg, error);
+        if (r <= 0) {
+                spm_dropin_done(&probe);
+                return r < 0 ? r : 1;
+        }
+
+        for (size_t i = 0; i < 2; i++)
+                if (found[i] && (r = spm_dropin_remove(dirs[i], probe.file_name)) < 0 && r != -ENOENT) {
+                        spm_dropin_done(&probe);
+                        return sd_bus_error_set_errnof(error, -r, "Could not remove '%s/%s': %m", dirs[i],
+                                                       probe.file_name);
+                }
+        spm_dropin_done(&probe);
+
+        r = spmd_policy_reload(m);
+        manager_mark_dirty(m, true, "Online()");
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, ERROR_INVALID_POLICY, "%s", strna(m->policy_error));
+        log_info("Device '%s' handed back to the policy by '%s'.", name, strna(sd_bus_message_get_sender(msg)));
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -230,7 +400,7 @@ static int change_pools(sd_bus_message *msg, manager *m, bool grant, sd_bus_erro
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "Could not describe '%s' as a policy rule: %m", target);
 
-        r = install_dropin(m, &dropin, runtime, error);
+        r = install_dropin(m, &dropin, runtime, NULL, error);
         spm_dropin_done(&dropin);
         if (r < 0)
                 return r;
@@ -290,6 +460,14 @@ const sd_bus_vtable spmd_change_vtable[] = {
                                 SD_BUS_ARGS("s", device, "s", class_, "s", pool, "s", online, "b", runtime),
                                 SD_BUS_NO_RESULT,
                                 method_classify, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Offline",
+                                SD_BUS_ARGS("s", device, "b", runtime),
+                                SD_BUS_NO_RESULT,
+                                method_offline, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Online",
+                                SD_BUS_ARGS("s", device),
+                                SD_BUS_NO_RESULT,
+                                method_online, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Grant",
                                 SD_BUS_ARGS("s", kind, "s", target, "as", pools, "b", runtime),
                                 SD_BUS_NO_RESULT,

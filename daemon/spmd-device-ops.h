@@ -3,8 +3,9 @@
 
 /*
  * Operations on one device outside the reconcile pass, for the D-Bus API
- * (design §4.5): remove a device's memory, and reclassify it (SPM ↔ System
- * RAM, or another online type). Each is all-or-nothing as far as the
+ * (design §4.5): remove a device's memory (Offline()). Reclassifying a
+ * device that is online is Offline(), Classify(), Online(): on SPM kernels
+ * the node keeps its class until reboot anyway. Each is all-or-nothing as far as the
  * kernel allows: the memory is unplugged first (through the whole-device
  * attribute, else block by block), and on busy memory nothing further is
  * done and the busy blocks are named. kmem is never unbound while a block
@@ -23,8 +24,3 @@ typedef struct manager manager;
 /* Unplug dev's memory and unbind kmem. On -EBUSY *ret_reason names the
  * blocks still online. The device ends offline (unbound). */
 int spmd_device_remove(manager *m, const char *dev, char **ret_reason);
-
-/* Remove, then set the SPM mark to spm, bind kmem again and online with
- * type. A node that keeps its memory class until reboot gives -EBUSY and
- * the device needs-reboot. */
-int spmd_device_reclassify(manager *m, const char *dev, bool spm, spm_online_type type, char **ret_reason);

@@ -26,6 +26,8 @@ static const auth_rule rules[] = {
         { SPM_BUS_IFACE_MANAGER, "Verify",      NULL },
         { SPM_BUS_IFACE_MANAGER, "Reload",      "org.spmd.spm1.reload" },
         { SPM_BUS_IFACE_MANAGER, "Classify",    "org.spmd.spm1.classify" },
+        { SPM_BUS_IFACE_MANAGER, "Offline",     "org.spmd.spm1.online" },
+        { SPM_BUS_IFACE_MANAGER, "Online",      "org.spmd.spm1.online" },
         { SPM_BUS_IFACE_MANAGER, "Grant",       "org.spmd.spm1.grant" },
         { SPM_BUS_IFACE_MANAGER, "Revoke",      "org.spmd.spm1.grant" },
 };

@@ -395,8 +395,47 @@ def takeover_check(sim, tag):
            "%s: auto_online_blocks=online was taken over (journal says so)" % tag, ao)
 
 
+def call(sim, method, sig, *args):
+    p = subprocess.run(["busctl", "--address=" + sim.bus.address, "call", NAME, PATH, MGR, method, sig] +
+                       [str(a) for a in args], capture_output=True, text=True, timeout=60)
+    return p.returncode, p.stdout + p.stderr
+
+
+def offline_online_case(sim, tag, name):
+    """Offline() takes the memory away and keeps it away; Online() hands the
+    device back to the policy; busy memory leaves nothing changed."""
+    etc = sim.policy_dirs["SPM_POLICY_ETC_DIR"]
+    dropins = lambda: [f for f in os.listdir(etc) if f.startswith("90-spmctl-device-")]
+    wait_for(sim.settled, 20)
+
+    sim.ctl("busy", name, "1")
+    rc, out = call(sim, "Offline", "sb", name, "false")
+    sim.ctl("busy", name, "0")
+    result(rc != 0 and "could not be taken offline" in out and "still online: memory" in out,
+           "%s: Offline() of busy memory fails naming the blocks" % tag,
+           out)
+    result(dropins() == [] and sim.online_movable(name),
+           "%s: ... and leaves the device online, no drop-in" % tag, (dropins(), sim.blocks(name)))
+
+    rc, out = call(sim, "Offline", "sb", name, "false")
+    result(rc == 0, "%s: Offline()" % tag, out)
+    result(wait_for(lambda: sim.no_online_blocks(name) and sim.read("bus/dax/devices/%s/driver" % name) is None, 10),
+           "%s: the memory is unplugged and kmem unbound" % tag, (sim.blocks(name), sim.dev(name, "ManagedState")))
+    text = "".join(open(os.path.join(etc, f)).read() for f in dropins())
+    result("Class=ignore" in text, "%s: a Class=ignore drop-in keeps it offline" % tag, text)
+    ok, counts = quiet_for(sim, 1.0)
+    result(ok and sim.no_online_blocks(name), "%s: later passes leave it offline" % tag, counts)
+
+    rc, out = call(sim, "Online", "s", name)
+    result(rc == 0 and dropins() == [], "%s: Online() removes the drop-in" % tag, (out, dropins()))
+    result(wait_for(lambda: sim.online_movable(name), 20), "%s: the policy brings the device back online" % tag,
+           (sim.blocks(name), sim.dev(name, "ManagedState"), sim.dev(name, "StateReason")))
+    rc, out = call(sim, "Online", "s", name)
+    result(rc == 0, "%s: Online() again is a no-op" % tag, out)
+
+
 def run_scenario(tmp, tag, scenario, policy, boot, node0, spm, faults=None, kill=None, latch=False,
-                 takeover=False, extra=""):
+                 takeover=False, extra="", offline=None):
     try:
         sim = Sim(tmp, scenario, policy, tag)
     except RuntimeError as e:
@@ -406,6 +445,8 @@ def run_scenario(tmp, tag, scenario, policy, boot, node0, spm, faults=None, kill
         boot_checks(sim, tag, boot)
         if takeover:
             takeover_check(sim, tag)
+        if offline:
+            offline_online_case(sim, tag, offline)
         hotadd_checks(sim, tag, node0, spm, extra)
         burst_checks(sim, tag)
         drop_checks(sim, tag, node0 + 1)
@@ -439,10 +480,10 @@ def main():
     runs = [
         ("stock", "stock-6.12.ini", POLICY_SPM, {"dax0.0": ("online", None)}, 4, None,
          {"faults": [per_block[1], per_block[3]], "kill": "devices/system/memory/memory{block}/state",
-          "takeover": True}),
+          "takeover": True, "offline": "dax0.0"}),
         ("spm-v2-hotplug-v7", "spm-v2-hotplug-v7.ini", POLICY_SPM,
          {"dax0.0": ("online", "1"), "dax1.0": ("needs-reboot", "0")}, 4, "1",
-         {"faults": per_block[:3], "kill": "bus/dax/devices/{dev}/state", "latch": True}),
+         {"faults": per_block[:3], "kill": "bus/dax/devices/{dev}/state", "latch": True, "offline": "dax0.0"}),
         ("hotplug-v2", "hotplug-v2.ini", POLICY_SPM, {"dax0.0": ("online", None)}, 4, None,
          {"faults": [("state", "bus/dax/devices/{dev}/hotplug")]}),
         ("hotplug-v4", "hotplug-v4.ini", POLICY_SPM, {"dax0.0": ("online", None)}, 4, None,
