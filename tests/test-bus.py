@@ -192,6 +192,7 @@ def check_changes(bus, etc, run):
     result(ok, "Verify plans against the kernel as it is now", (rc, data, err))
 
     for method, sig in (("Classify", ("string:dax1.0", "string:sysram", "string:", "string:", "boolean:false")),
+                        ("Offline", ("string:dax0.0", "boolean:false")),
                         ("Grant", ("string:cgroup", "string:x", "array:string:accel", "boolean:true")),
                         ("Revoke", ("string:cgroup", "string:y", "array:string:accel", "boolean:true"))):
         if method == "Revoke":
