@@ -19,6 +19,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from taplib import Tap  # noqa: E402
+from testlib import PrivateBus as Bus, wait_for  # noqa: E402
 
 SRCDIR = os.environ.get("SPM_TEST_SRCDIR", os.path.dirname(os.path.abspath(__file__)))
 SPMD = os.environ["SPMD"]
@@ -31,56 +32,13 @@ TAP = Tap()
 result = TAP.result
 
 
-class Bus:
-    def __init__(self, tmp):
-        conf = os.path.join(tmp, "bus.conf")
-        with open(conf, "w") as f:
-            f.write("""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir=%s</listen>
-  <policy context="default">
-    <allow user="*"/>
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-""" % tmp)
-        self.proc = subprocess.Popen(["dbus-daemon", "--config-file=" + conf, "--nofork", "--print-address=1"],
-                                     stdout=subprocess.PIPE, text=True)
-        self.address = self.proc.stdout.readline().strip()
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-
-
 def busctl(bus, *args):
-    p = subprocess.run(["busctl", "--address=" + bus.address, "--json=short"] + list(args),
-                       capture_output=True, text=True, timeout=30)
-    data = None
-    if p.returncode == 0 and p.stdout.strip():
-        try:
-            data = json.loads(p.stdout)
-        except ValueError:
-            data = p.stdout
-    return p.returncode, data, p.stderr
+    return bus.busctl(*args)
 
 
 def prop(bus, path, iface, name):
     rc, data, err = busctl(bus, "get-property", NAME, path, iface, name)
     return data["data"] if rc == 0 else ("ERROR", err)
-
-
-def wait_for(cond, timeout=10.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return cond()
 
 
 def plan(bus):

@@ -25,6 +25,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from taplib import Tap  # noqa: E402
+from testlib import PrivateBus  # noqa: E402
+from testlib import wait_for as _wait_for  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SPMD = os.environ.get("SPMD")
@@ -77,15 +79,6 @@ def parse_mask(text):
         else:
             nodes.add(int(part))
     return nodes
-
-
-def wait_for(cond, timeout=10.0, step=0.02):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(step)
-    return cond()
 
 
 class Sim:
@@ -150,45 +143,14 @@ class Sim:
         return p.returncode, p.stdout.strip()
 
 
-class Bus:
-    def __init__(self, tmp):
-        conf = os.path.join(tmp, "bus.conf")
-        with open(conf, "w") as f:
-            f.write("""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir=%s</listen>
-  <policy context="default">
-    <allow user="*"/>
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-""" % tmp)
-        self.proc = subprocess.Popen(["dbus-daemon", "--config-file=" + conf, "--nofork", "--print-address=1"],
-                                     stdout=subprocess.PIPE, text=True)
-        self.address = self.proc.stdout.readline().strip()
+def wait_for(cond, timeout=10.0, step=0.02):
+    return _wait_for(cond, timeout, step)
 
-    def busctl(self, *args):
-        p = subprocess.run(["busctl", "--address=" + self.address, "--json=short"] + list(args),
-                           capture_output=True, text=True, timeout=30)
-        data = None
-        if p.returncode == 0 and p.stdout.strip():
-            try:
-                data = json.loads(p.stdout)
-            except ValueError:
-                data = p.stdout
-        return p.returncode, data, p.stderr
 
+class Bus(PrivateBus):
     def prop(self, name):
         rc, data, err = self.busctl("get-property", NAME, PATH, MGR, name)
         return data["data"] if rc == 0 else None
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
 
 
 class Setup:

@@ -21,6 +21,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from taplib import Tap  # noqa: E402
+from testlib import PrivateBus as Bus  # noqa: E402
+from testlib import wait_for as _wait_for  # noqa: E402
 
 SPMD = os.environ.get("SPMD")
 RUN = os.environ.get("SPM_SIMKERNEL_RUN")
@@ -51,32 +53,8 @@ NAME = "org.spmd.spm1"
 BURST = int(os.environ.get("SPM_TEST_BURST", "2000"))
 
 
-class Bus:
-    """A private dbus-daemon (session type) in dir."""
-
-    def __init__(self, d):
-        conf = os.path.join(d, "bus.conf")
-        with open(conf, "w") as f:
-            f.write("""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir=%s</listen>
-  <policy context="default">
-    <allow user="*"/>
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-""" % d)
-        self.proc = subprocess.Popen(["dbus-daemon", "--config-file=" + conf, "--nofork", "--print-address=1"],
-                                     stdout=subprocess.PIPE, text=True)
-        self.address = self.proc.stdout.readline().strip()
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+def wait_for(cond, timeout=15.0, step=0.05):
+    return _wait_for(cond, timeout, step)
 
 
 def prop(bus, path, iface, name):
@@ -88,15 +66,6 @@ def prop(bus, path, iface, name):
         return json.loads(p.stdout)["data"]
     except ValueError:
         return None
-
-
-def wait_for(cond, timeout=15.0, step=0.05):
-    end = time.time() + timeout
-    while time.time() < end:
-        if cond():
-            return True
-        time.sleep(step)
-    return cond()
 
 
 def dev_path(name):
