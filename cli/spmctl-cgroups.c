@@ -106,7 +106,7 @@ static int from_kernel(const char *prefix, rows *ret) {
 
                 if (!spm_cgroup_path_in(g->path, prefix))
                         continue;
-                r = spm_cgroup_report_make(g, policy, &rep);
+                r = spm_cgroup_report_make(tree, i, policy, &rep);
                 if (r >= 0)
                         r = rows_add(ret, rep.path, rep.mems, rep.effective, rep.sysram, strempty(rep.rule),
                                      g->is_unit, g->delegated);

@@ -184,7 +184,7 @@ static int method_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error
 
                 if (!spm_cgroup_path_in(g->path, prefix))
                         continue;
-                r = spm_cgroup_report_make(g, m->policy, &rep);
+                r = spm_cgroup_report_make(tree, i, m->policy, &rep);
                 if (r >= 0)
                         r = sd_bus_message_append(reply, "(sssssbb)", rep.path, rep.mems, rep.effective, rep.sysram,
                                                   strempty(rep.rule), g->is_unit, g->delegated);

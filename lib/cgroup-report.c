@@ -22,7 +22,8 @@ static void mask_text(bool present, const spm_nodemask *m, char *buf, size_t siz
                 snprintf(buf, size, "-");
 }
 
-int spm_cgroup_report_make(const spm_cgroup *g, const spm_policy *policy, spm_cgroup_report *r) {
+int spm_cgroup_report_make(const spm_cgroup_tree *tree, size_t i, const spm_policy *policy, spm_cgroup_report *r) {
+        const spm_cgroup *g = &tree->cgroups[i], *from = g;
         const spm_policy_cgroup *rule = NULL, *conflict = NULL;
 
         r->rule = NULL;
@@ -31,9 +32,12 @@ int spm_cgroup_report_make(const spm_cgroup *g, const spm_policy *policy, spm_cg
         mask_text(g->cpuset.effective_present, &g->cpuset.effective, r->effective, sizeof r->effective);
         mask_text(g->cpuset.sysram_present, &g->cpuset.sysram, r->sysram, sizeof r->sysram);
 
-        if (policy)
-                rule = spm_plan_cgroup_rule(policy, g->path, g->is_unit ? g->name : NULL, &conflict);
-        if (rule && asprintf(&r->rule, "%s:%u [Cgroup %s]", rule->where.file, rule->where.line, rule->name) < 0) {
+        for (int j = (int) i; policy && j >= 0 && !rule; j = tree->cgroups[j].parent) {
+                from = &tree->cgroups[j];
+                rule = spm_plan_cgroup_rule(policy, from->path, from->is_unit ? from->name : NULL, &conflict);
+        }
+        if (rule && asprintf(&r->rule, "%s:%u [Cgroup %s]%s%s", rule->where.file, rule->where.line, rule->name,
+                             from != g ? " via /" : "", from != g ? from->path : "") < 0) {
                 r->rule = NULL;
                 return -ENOMEM;
         }

@@ -21,6 +21,7 @@ expect '^dax0\.0 +pmem +kmem +2 +1G +yes +online_movable +8/8 online'
 expect '^dax1\.0 +hmem +kmem +3 +1G +no +online_movable +8/8 online'
 expect '^dax2\.0 +cxl +kmem +4 +2G +yes +online_movable +16/16 online +region2'
 expect '^4 +spm +2G'
-expect '^/batch\.slice +cpuset\.mems=0-1,3 '
+expect '^/batch\.slice +0-1,3 +0-1,3 +0-1,3 '
+expect '^/accel\.slice +\(inherit\) +0-4 +0-1,3 +.*\[Cgroup accel-jobs\]'
 expect '^Nothing to do\.'
 exit $fail

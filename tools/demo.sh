@@ -60,12 +60,7 @@ wait_online() {
 }
 
 show_cgroups() {
-        for cg in accel.slice accel.slice/job1 batch.slice; do
-                printf '%-20s cpuset.mems=%-8s effective=%-8s sysram=%s\n' "/$cg" \
-                        "$(cat /sys/fs/cgroup/$cg/cpuset.mems)" \
-                        "$(cat /sys/fs/cgroup/$cg/cpuset.mems.effective)" \
-                        "$(cat /sys/fs/cgroup/$cg/cpuset.mems.sysram)"
-        done
+        "$spmctl" cgroups
 }
 
 mkdir -p /sys/fs/cgroup/accel.slice /sys/fs/cgroup/batch.slice
