@@ -10,7 +10,7 @@ packages=(
         libnuma-dev libinih-dev
         # simulated kernel and integration tests
         libfuse3-dev fuse3 umockdev libumockdev-dev gir1.2-umockdev-1.0 daxctl
-        dbus python3-dbusmock python3-gi
+        dbus dbus-bin systemd util-linux python3-dbusmock python3-gi
 )
 
 missing=()
