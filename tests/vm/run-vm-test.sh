@@ -48,9 +48,9 @@ die() { echo "run-vm-test: $*" >&2; exit 1; }
 skip() { echo "run-vm-test: SKIP: $*" >&2; exit 77; }
 
 case $variant in
-all) variants="nvdimm hmem hmem-auto" ;;
-nvdimm|hmem|hmem-auto) variants=$variant ;;
-*) die "SPM_VM_VARIANT must be all, nvdimm, hmem or hmem-auto (got '$variant')" ;;
+all) variants="nvdimm hmem hmem-auto spmd" ;;
+nvdimm|hmem|hmem-auto|spmd) variants=$variant ;;
+*) die "SPM_VM_VARIANT must be all, nvdimm, hmem, hmem-auto or spmd (got '$variant')" ;;
 esac
 case $tcg_thread in single|multi) ;; *) die "SPM_VM_TCG_THREAD must be single or multi" ;; esac
 
@@ -129,10 +129,12 @@ if [ ! -e "$build/build.ninja" ]; then
         meson setup "$build" "$repo" > "$cache/meson-setup.log" 2>&1 ||
                 { tail -n 20 "$cache/meson-setup.log"; die "meson setup $build failed"; }
 fi
-meson compile -C "$build" spmctl > "$cache/meson-compile.log" 2>&1 ||
-        { tail -n 30 "$cache/meson-compile.log"; die "building spmctl failed"; }
+meson compile -C "$build" spmctl spmd > "$cache/meson-compile.log" 2>&1 ||
+        { tail -n 30 "$cache/meson-compile.log"; die "building spmctl and spmd failed"; }
 spmctl=$build/cli/spmctl
+spmd=$build/daemon/spmd
 [ -x "$spmctl" ] || die "no spmctl at $spmctl"
+[ -x "$spmd" ] || die "no spmd at $spmd"
 work=$cache/work
 rm -rf "$work"
 mkdir -p "$work"
@@ -162,6 +164,7 @@ for a in modprobe insmod lsmod depmod; do ln -sf /usr/bin/kmod "$root/sbin/$a"; 
 put_binary "$(command -v ndctl)" /usr/bin/ndctl
 put_binary "$(command -v daxctl)" /usr/bin/daxctl
 put_binary "$spmctl" /usr/local/bin/spmctl
+put_binary "$spmd" /usr/local/bin/spmd
 install -m 755 "$work/json-flat" "$root/usr/local/bin/json-flat"
 printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
@@ -188,6 +191,7 @@ done
 
 install -m 755 "$here/guest/init" "$root/init"
 install -m 755 "$here/guest/reader-checks.sh" "$root/spmvm/reader-checks.sh"
+install -m 755 "$here/guest/spmd-checks.sh" "$root/spmvm/spmd-checks.sh"
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$work/initramfs.cpio.gz"
 t_image=$(( $(now_ms) - t ))
 
@@ -201,7 +205,7 @@ t_image=$(( $(now_ms) - t ))
 #          where the ACPI tables live.
 qemu_args() {
         case $1 in
-        nvdimm)
+        nvdimm|spmd)
                 echo "-machine pc,nvdimm=on -m 1G,slots=2,maxmem=4G
                       -object memory-backend-ram,id=ram0,size=512M -object memory-backend-ram,id=ram1,size=512M
                       -numa node,nodeid=0,cpus=0,memdev=ram0 -numa node,nodeid=1,cpus=1,memdev=ram1
@@ -221,7 +225,7 @@ kernel_cmdline() {
         # the guest stops its checks early enough to still print a verdict
         local limit=$(( vm_timeout > 60 ? vm_timeout - 30 : vm_timeout * 3 / 4 ))
         local c="console=ttyS0 panic=-1 quiet spmvm.variant=$1 spmvm.limit=$limit"
-        [ "$1" != nvdimm ] && c="$c memmap=512M%512M-1+0xefffffff"
+        case $1 in nvdimm|spmd) ;; *) c="$c memmap=512M%512M-1+0xefffffff" ;; esac
         # what Debian's 6.12 does by default, spelled out for 6.1 (offline)
         [ "$1" = hmem-auto ] && c="$c memhp_default_state=online"
         echo "$c"

@@ -1,0 +1,112 @@
+#!/bin/sh
+# shellcheck shell=dash
+# spmd on a real kernel (variant "spmd": the NVDIMM layout). The real spmd
+# classifies the device-dax on memory-only node 2 by a policy, binds kmem,
+# onlines it online_movable, and sets cgroup v2 cpuset masks; a second run
+# changes nothing; then spmd runs as a daemon on raw kernel uevents and
+# brings the memory back after another agent took it away.
+
+SYS=/sys
+NODE=$SYS/devices/system/node
+MEM=$SYS/devices/system/memory
+DAXBUS=$SYS/bus/dax
+CG=$SYS/fs/cgroup
+LOG=/tmp/e2e.log
+
+ok() { echo "E2E: OK   [spmd] $*" | tee -a $LOG; }
+bad() { echo "E2E: FAIL [spmd] $*" | tee -a $LOG; }
+info() { echo "E2E: info [spmd] $*"; }
+check() { if [ "$2" = "$3" ]; then ok "$1 = $2"; else bad "$1: expected '$2', got '$3'"; fi; }
+wait_for() {
+        local n=$(( $1 * 10 )); shift
+        while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
+        "$@"
+}
+
+# blocks of node 2 (the device's only memory) and their states
+node_blocks() { ls -d $NODE/node2/memory[0-9]* 2>/dev/null; }
+all_movable() {
+        local b n=0
+        for b in $(node_blocks); do
+                n=$((n + 1))
+                [ "$(cat $b/state)" = online ] && [ "$(cat $b/valid_zones)" = Movable ] || return 1
+        done
+        [ $n -gt 0 ]
+}
+dax_driver() { [ -e $DAXBUS/devices/$1/driver ] && basename "$(readlink $DAXBUS/devices/$1/driver)"; }
+
+echo offline > $MEM/auto_online_blocks
+for m in nfit nd_pmem dax_pmem device_dax kmem; do
+        modprobe $m 2>/tmp/modprobe.err || bad "modprobe $m: $(cat /tmp/modprobe.err)"
+done
+wait_for 10 test -e $SYS/bus/nd/devices/namespace0.0 || bad "no namespace0.0"
+ndctl create-namespace -f -e namespace0.0 -m devdax -M mem > /tmp/ns.json 2>&1 || bad "ndctl: $(cat /tmp/ns.json)"
+wait_for 10 test -e $DAXBUS/devices/dax0.0 || { bad "no dax0.0"; exit 1; }
+check "dax0.0 starts on" device_dax "$(dax_driver dax0.0)"
+
+mkdir -p $CG
+mount -t cgroup2 cgroup2 $CG || bad "mount cgroup2"
+echo +cpuset > $CG/cgroup.subtree_control || bad "enable cpuset"
+mkdir -p $CG/jobs $CG/other $CG/other/leaf
+# the leaf gets cpuset files of its own (otherwise it simply uses other's)
+echo +cpuset > $CG/other/cgroup.subtree_control || bad "enable cpuset below other"
+
+mkdir -p /etc/spm.d
+cat > /etc/spm.d/50-vm.conf <<'POLICY'
+[Daemon]
+AutoOnline=takeover
+
+[Device nvdimm]
+MatchProvider=pmem
+Class=sysram
+Online=online_movable
+
+[Cgroup other]
+Path=other
+SysRAM=0-1
+POLICY
+spmctl policy check /etc/spm.d > /tmp/check.out 2>&1 && ok "policy is valid" || bad "policy: $(cat /tmp/check.out)"
+
+# 1. one run to convergence
+t0=$(cut -d' ' -f1 /proc/uptime)
+spmd --once --bus=none --udev-source=kernel --log-target=console > /tmp/spmd1.log 2>&1
+rc=$?
+t1=$(cut -d' ' -f1 /proc/uptime)
+info "spmd --once took $(echo "$t1 $t0" | awk '{ print $1 - $2 }') s"
+sed 's/^/E2E: log  /' /tmp/spmd1.log
+check "spmd --once exit status" 0 $rc
+check "dax0.0 driver" kmem "$(dax_driver dax0.0)"
+all_movable && ok "every node2 block online in ZONE_MOVABLE ($(node_blocks | wc -l) blocks)" ||
+        bad "node2 blocks not all online Movable"
+case ",$(cat $NODE/has_memory)," in *2*) ok "node2 in has_memory ($(cat $NODE/has_memory))" ;;
+        *) bad "node2 not in has_memory ($(cat $NODE/has_memory))" ;; esac
+check "other/cpuset.mems" 0-1 "$(cat $CG/other/cpuset.mems)"
+check "other/leaf/cpuset.mems.effective" 0-1 "$(cat $CG/other/leaf/cpuset.mems.effective)"
+check "jobs/cpuset.mems (inherits)" "" "$(cat $CG/jobs/cpuset.mems)"
+check "jobs/cpuset.mems.effective" 0-2 "$(cat $CG/jobs/cpuset.mems.effective)"
+
+# 2. converged: the plan is empty and a second run changes nothing
+spmctl plan > /tmp/plan.out 2>&1
+check "spmctl plan after convergence (exit 0 = nothing to do)" 0 $?
+spmd --once --bus=none --udev-source=kernel --log-target=console > /tmp/spmd2.log 2>&1
+if grep -q "→\|Set cpuset" /tmp/spmd2.log; then bad "second run changed something: $(cat /tmp/spmd2.log)"
+else ok "second run changed nothing"; fi
+
+# 3. the daemon on raw kernel uevents: another agent takes the memory away
+#    (offline every block, unbind kmem); spmd puts it back as the policy says
+spmd --bus=none --udev-source=kernel --log-target=console > /tmp/spmd3.log 2>&1 &
+pid=$!
+sleep 1
+for b in $(node_blocks); do echo offline > $b/state; done
+echo dax0.0 > $DAXBUS/drivers/kmem/unbind
+t0=$(cut -d' ' -f1 /proc/uptime)
+if wait_for 30 all_movable; then
+        ok "after the memory was taken away, spmd onlined it again in $(echo "$(cut -d' ' -f1 /proc/uptime) $t0" | awk '{ print $1 - $2 }') s"
+else
+        bad "spmd did not bring the memory back: driver $(dax_driver dax0.0), $(cat /tmp/spmd3.log | tail -5)"
+fi
+kill $pid
+wait $pid
+check "spmd stops cleanly on SIGTERM" 0 $?
+sed 's/^/E2E: log  /' /tmp/spmd3.log | tail -20
+exit 0
