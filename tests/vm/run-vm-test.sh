@@ -61,7 +61,7 @@ flock -w 600 9 || die "another run holds $cache/.lock"
 
 # ---- 1. host packages ----------------------------------------------------------
 t=$(now_ms)
-host_packages=(qemu-system-x86 busybox-static kmod ndctl daxctl xz-utils cpio gcc libc6-dev)
+host_packages=(qemu-system-x86 busybox-static kmod ndctl daxctl dbus-daemon dbus-bin xz-utils cpio gcc libc6-dev)
 tools_missing() {
         local c
         for c in qemu-system-x86_64 /bin/busybox kmod ndctl daxctl xz cpio gcc; do
@@ -165,6 +165,12 @@ put_binary "$(command -v ndctl)" /usr/bin/ndctl
 put_binary "$(command -v daxctl)" /usr/bin/daxctl
 put_binary "$spmctl" /usr/local/bin/spmctl
 put_binary "$spmd" /usr/local/bin/spmd
+# a system bus for spmd and spmctl: dbus-daemon with a small config of our
+# own plus the project's shipped bus policy
+put_binary "$(command -v dbus-daemon)" /usr/bin/dbus-daemon
+put_binary "$(command -v dbus-send)" /usr/bin/dbus-send
+install -D -m 644 "$repo/systemd/org.spmd.spm1.conf" "$root/etc/dbus-1/system.d/org.spmd.spm1.conf"
+install -D -m 644 "$here/guest/system-bus.conf" "$root/etc/dbus-1/system-bus.conf"
 install -m 755 "$work/json-flat" "$root/usr/local/bin/json-flat"
 printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"

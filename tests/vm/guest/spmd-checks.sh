@@ -109,4 +109,48 @@ kill $pid
 wait $pid
 check "spmd stops cleanly on SIGTERM" 0 $?
 sed 's/^/E2E: log  /' /tmp/spmd3.log | tail -20
+
+# 4. spmd on a real system bus, driven by spmctl: status through the
+#    daemon, verify, an unprivileged caller refused by spmd's own table,
+#    and a hot-remove and re-add through Offline/Online
+mkdir -p /run/dbus
+if dbus-daemon --config-file=/etc/dbus-1/system-bus.conf --fork --nopidfile 2>/tmp/dbus.err; then
+        ok "system bus started"
+else
+        bad "dbus-daemon: $(cat /tmp/dbus.err)"
+fi
+spmd --bus=system --udev-source=kernel --log-target=console > /tmp/spmd4.log 2>&1 &
+pid=$!
+running() { timeout 5 spmctl status > /tmp/status.out 2>&1; grep -q '^Daemon: *spmd' /tmp/status.out; }
+n=0
+while [ $n -lt 5 ] && ! running; do sleep 1; n=$((n + 1)); done
+if running; then
+        ok "spmctl status reaches spmd over the system bus"
+else
+        bad "spmctl cannot see spmd"
+        sed 's/^/E2E: log  /' /tmp/status.out /tmp/spmd4.log /tmp/dbus.err | tail -20
+        kill $pid
+        exit 1
+fi
+timeout 30 spmctl verify > /tmp/verify.out 2>&1
+check "spmctl verify (0: the host is what the policy says)" 0 $?
+out=$(timeout 10 su -s /bin/sh nobody -c "dbus-send --system --print-reply --dest=org.spmd.spm1 /org/spmd/spm1 org.spmd.spm1.Manager.Offline string:dax0.0 boolean:false" 2>&1)
+case $out in *AccessDenied*) ok "an unprivileged Offline() is refused" ;;
+        *) bad "an unprivileged Offline() was not refused: $out" ;; esac
+timeout 30 spmctl offline dax0.0 > /tmp/offline.out 2>&1
+check "spmctl offline dax0.0 exit status" 0 $?
+[ -z "$(dax_driver dax0.0)" ] && ok "after offline dax0.0 has no driver" || bad "after offline dax0.0 is on $(dax_driver dax0.0)"
+[ -z "$(node_blocks)" ] && ok "after offline node2 has no memory blocks" || bad "after offline node2 still has $(node_blocks | wc -l) blocks"
+ls /etc/spm.d | grep -q '^90-spmctl-device-' && ok "offline wrote a drop-in" || bad "no drop-in after offline"
+sleep 1
+[ -z "$(node_blocks)" ] && ok "later passes leave it offline" || bad "something onlined it again"
+timeout 30 spmctl online dax0.0 > /tmp/online.out 2>&1
+check "spmctl online dax0.0 exit status" 0 $?
+wait_for 20 all_movable && ok "after online the memory is back online Movable" || bad "memory not back after online: $(tail -5 /tmp/spmd4.log)"
+timeout 30 spmctl verify > /tmp/verify.out 2>&1
+check "spmctl verify after the round trip" 0 $?
+kill $pid
+wait $pid
+check "spmd on the system bus stops cleanly" 0 $?
+sed 's/^/E2E: log  /' /tmp/spmd4.log | tail -25
 exit 0
