@@ -8,7 +8,7 @@ meson install -C "$MESON_BUILD_ROOT" --destdir "$dest" --no-rebuild >/dev/null 2
 prefix=$(meson introspect --buildoptions "$MESON_BUILD_ROOT" | /usr/bin/python3 -c 'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"][0])')
 n=0 fail=0
 for f in bin/spmctl sbin/spmd lib/systemd/system/spmd.service lib/systemd/system/spm-online.target \
-         lib/modprobe.d/spmd-kmem.conf share/dbus-1/system.d/org.spmd.spm1.conf \
+         lib/modprobe.d/spmd-kmem.conf lib/udev/rules.d/90-spmd.rules share/dbus-1/system.d/org.spmd.spm1.conf \
          share/polkit-1/actions/org.spmd.spm1.policy share/bash-completion/completions/spmctl \
          share/man/man8/spmd.8 share/man/man8/spmctl.8 share/man/man5/spm.d.5 share/man/man5/org.spmd.spm1.5; do
         n=$((n + 1))

@@ -48,9 +48,9 @@ die() { echo "run-vm-test: $*" >&2; exit 1; }
 skip() { echo "run-vm-test: SKIP: $*" >&2; exit 77; }
 
 case $variant in
-all) variants="nvdimm hmem hmem-auto spmd" ;;
-nvdimm|hmem|hmem-auto|spmd) variants=$variant ;;
-*) die "SPM_VM_VARIANT must be all, nvdimm, hmem, hmem-auto or spmd (got '$variant')" ;;
+all) variants="nvdimm hmem hmem-auto spmd spmd-hmem" ;;
+nvdimm|hmem|hmem-auto|spmd|spmd-hmem) variants=$variant ;;
+*) die "SPM_VM_VARIANT must be all, nvdimm, hmem, hmem-auto, spmd or spmd-hmem (got '$variant')" ;;
 esac
 case $tcg_thread in single|multi) ;; *) die "SPM_VM_TCG_THREAD must be single or multi" ;; esac
 
@@ -218,7 +218,7 @@ qemu_args() {
                       -numa node,nodeid=2
                       -object memory-backend-ram,id=nv0,size=1G -device nvdimm,id=nvdimm0,memdev=nv0,node=2"
                 ;;
-        hmem|hmem-auto)
+        hmem|hmem-auto|spmd-hmem)
                 echo "-machine pc -m 1536M
                       -object memory-backend-ram,id=ram0,size=512M -object memory-backend-ram,id=ram1,size=512M
                       -object memory-backend-ram,id=ram2,size=512M

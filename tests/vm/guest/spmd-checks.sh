@@ -1,10 +1,13 @@
 #!/bin/sh
 # shellcheck shell=dash
-# spmd on a real kernel (variant "spmd": the NVDIMM layout). The real spmd
-# classifies the device-dax on memory-only node 2 by a policy, binds kmem,
-# onlines it online_movable, and sets cgroup v2 cpuset masks; a second run
-# changes nothing; then spmd runs as a daemon on raw kernel uevents and
-# brings the memory back after another agent took it away.
+# spmd on a real kernel (variant "spmd": the NVDIMM layout, the device on
+# device_dax; variant "spmd-hmem": soft-reserved memory that 6.12 binds to
+# kmem itself, blocks left offline). The real spmd classifies the
+# device-dax on memory-only node 2 by a policy, takes it to kmem, onlines it
+# online_movable, and sets cgroup v2 cpuset masks; a second run changes
+# nothing; then spmd runs as a daemon on raw kernel uevents and brings the
+# memory back after another agent took it away; last, spmd on a system bus
+# is driven by spmctl.
 
 SYS=/sys
 NODE=$SYS/devices/system/node
@@ -35,14 +38,31 @@ all_movable() {
 }
 dax_driver() { [ -e $DAXBUS/devices/$1/driver ] && basename "$(readlink $DAXBUS/devices/$1/driver)"; }
 
+variant=spmd
+for w in $(cat /proc/cmdline); do
+        case $w in spmvm.variant=*) variant=${w#spmvm.variant=} ;; esac
+done
+
 echo offline > $MEM/auto_online_blocks
-for m in nfit nd_pmem dax_pmem device_dax kmem; do
+for m in nfit nd_pmem dax_pmem device_dax kmem dax_hmem; do
         modprobe $m 2>/tmp/modprobe.err || bad "modprobe $m: $(cat /tmp/modprobe.err)"
 done
-wait_for 10 test -e $SYS/bus/nd/devices/namespace0.0 || bad "no namespace0.0"
-ndctl create-namespace -f -e namespace0.0 -m devdax -M mem > /tmp/ns.json 2>&1 || bad "ndctl: $(cat /tmp/ns.json)"
-wait_for 10 test -e $DAXBUS/devices/dax0.0 || { bad "no dax0.0"; exit 1; }
-check "dax0.0 starts on" device_dax "$(dax_driver dax0.0)"
+has_dax() { ls $DAXBUS/devices 2>/dev/null | grep -q '^dax[0-9]'; }
+if [ $variant = spmd ]; then
+        PROVIDER=pmem
+        wait_for 10 test -e $SYS/bus/nd/devices/namespace0.0 || bad "no namespace0.0"
+        ndctl create-namespace -f -e namespace0.0 -m devdax -M mem > /tmp/ns.json 2>&1 || bad "ndctl: $(cat /tmp/ns.json)"
+else
+        PROVIDER=hmem
+fi
+wait_for 10 has_dax || { bad "no dax device"; exit 1; }
+DAX=$(cd $DAXBUS/devices && ls -d dax[0-9]*.[0-9]* | head -n1)
+info "$DAX starts on '$(dax_driver $DAX)' with $(node_blocks | wc -l) node2 block(s)"
+case $variant.$(dax_driver $DAX) in
+spmd.device_dax) ok "$DAX starts on device_dax" ;;
+spmd-hmem.kmem|spmd-hmem.device_dax) ok "$DAX starts on $(dax_driver $DAX) (the kernel's choice)" ;;
+*) bad "$DAX starts on '$(dax_driver $DAX)'" ;;
+esac
 
 mkdir -p $CG
 mount -t cgroup2 cgroup2 $CG || bad "mount cgroup2"
@@ -52,12 +72,12 @@ mkdir -p $CG/jobs $CG/other $CG/other/leaf
 echo +cpuset > $CG/other/cgroup.subtree_control || bad "enable cpuset below other"
 
 mkdir -p /etc/spm.d
-cat > /etc/spm.d/50-vm.conf <<'POLICY'
+cat > /etc/spm.d/50-vm.conf <<POLICY
 [Daemon]
 AutoOnline=takeover
 
-[Device nvdimm]
-MatchProvider=pmem
+[Device vm]
+MatchProvider=$PROVIDER
 Class=sysram
 Online=online_movable
 
@@ -75,7 +95,7 @@ t1=$(cut -d' ' -f1 /proc/uptime)
 info "spmd --once took $(echo "$t1 $t0" | awk '{ print $1 - $2 }') s"
 sed 's/^/E2E: log  /' /tmp/spmd1.log
 check "spmd --once exit status" 0 $rc
-check "dax0.0 driver" kmem "$(dax_driver dax0.0)"
+check "$DAX driver" kmem "$(dax_driver $DAX)"
 all_movable && ok "every node2 block online in ZONE_MOVABLE ($(node_blocks | wc -l) blocks)" ||
         bad "node2 blocks not all online Movable"
 case ",$(cat $NODE/has_memory)," in *2*) ok "node2 in has_memory ($(cat $NODE/has_memory))" ;;
@@ -98,12 +118,12 @@ spmd --bus=none --udev-source=kernel --log-target=console > /tmp/spmd3.log 2>&1 
 pid=$!
 sleep 1
 for b in $(node_blocks); do echo offline > $b/state; done
-echo dax0.0 > $DAXBUS/drivers/kmem/unbind
+echo $DAX > $DAXBUS/drivers/kmem/unbind
 t0=$(cut -d' ' -f1 /proc/uptime)
 if wait_for 30 all_movable; then
         ok "after the memory was taken away, spmd onlined it again in $(echo "$(cut -d' ' -f1 /proc/uptime) $t0" | awk '{ print $1 - $2 }') s"
 else
-        bad "spmd did not bring the memory back: driver $(dax_driver dax0.0), $(cat /tmp/spmd3.log | tail -5)"
+        bad "spmd did not bring the memory back: driver $(dax_driver $DAX), $(cat /tmp/spmd3.log | tail -5)"
 fi
 kill $pid
 wait $pid
@@ -134,18 +154,18 @@ else
 fi
 timeout 30 spmctl verify > /tmp/verify.out 2>&1
 check "spmctl verify (0: the host is what the policy says)" 0 $?
-out=$(timeout 10 su -s /bin/sh nobody -c "dbus-send --system --print-reply --dest=org.spmd.spm1 /org/spmd/spm1 org.spmd.spm1.Manager.Offline string:dax0.0 boolean:false" 2>&1)
+out=$(timeout 10 su -s /bin/sh nobody -c "dbus-send --system --print-reply --dest=org.spmd.spm1 /org/spmd/spm1 org.spmd.spm1.Manager.Offline string:$DAX boolean:false" 2>&1)
 case $out in *AccessDenied*) ok "an unprivileged Offline() is refused" ;;
         *) bad "an unprivileged Offline() was not refused: $out" ;; esac
-timeout 30 spmctl offline dax0.0 > /tmp/offline.out 2>&1
-check "spmctl offline dax0.0 exit status" 0 $?
-[ -z "$(dax_driver dax0.0)" ] && ok "after offline dax0.0 has no driver" || bad "after offline dax0.0 is on $(dax_driver dax0.0)"
+timeout 30 spmctl offline $DAX > /tmp/offline.out 2>&1
+check "spmctl offline $DAX exit status" 0 $?
+[ -z "$(dax_driver $DAX)" ] && ok "after offline $DAX has no driver" || bad "after offline $DAX is on $(dax_driver $DAX)"
 [ -z "$(node_blocks)" ] && ok "after offline node2 has no memory blocks" || bad "after offline node2 still has $(node_blocks | wc -l) blocks"
 ls /etc/spm.d | grep -q '^90-spmctl-device-' && ok "offline wrote a drop-in" || bad "no drop-in after offline"
 sleep 1
 [ -z "$(node_blocks)" ] && ok "later passes leave it offline" || bad "something onlined it again"
-timeout 30 spmctl online dax0.0 > /tmp/online.out 2>&1
-check "spmctl online dax0.0 exit status" 0 $?
+timeout 30 spmctl online $DAX > /tmp/online.out 2>&1
+check "spmctl online $DAX exit status" 0 $?
 wait_for 20 all_movable && ok "after online the memory is back online Movable" || bad "memory not back after online: $(tail -5 /tmp/spmd4.log)"
 timeout 30 spmctl verify > /tmp/verify.out 2>&1
 check "spmctl verify after the round trip" 0 $?
