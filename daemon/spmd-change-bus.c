@@ -95,6 +95,16 @@ static int install_dropin(manager *m, const spm_dropin *d, bool runtime, char **
         return 0;
 }
 
+/* The device a method names, from the last pass's snapshot. */
+static int find_device(manager *m, const char *name, const spm_dax_device **ret, sd_bus_error *error) {
+        if (!m->topo)
+                return sd_bus_error_set(error, ERROR_NOT_READY, "No reconcile pass has run yet.");
+        *ret = spm_topology_find_dax(m->topo, name);
+        if (!*ret)
+                return sd_bus_error_setf(error, ERROR_NO_SUCH_DEVICE, "No dax device '%s'.", name);
+        return 0;
+}
+
 static bool valid_pool(manager *m, const char *pool) {
         return m->policy && spm_policy_find_pool(m->policy, pool);
 }
@@ -119,11 +129,9 @@ static int method_classify(sd_bus_message *msg, void *userdata, sd_bus_error *er
                 pool = NULL;
 
         /* validate */
-        if (!m->topo)
-                return sd_bus_error_set(error, ERROR_NOT_READY, "No reconcile pass has run yet.");
-        d = spm_topology_find_dax(m->topo, name);
-        if (!d)
-                return sd_bus_error_setf(error, ERROR_NO_SUCH_DEVICE, "No dax device '%s'.", name);
+        r = find_device(m, name, &d, error);
+        if (r < 0)
+                return r;
         cls = spm_device_class_from_string(class_s);
         if (cls < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
@@ -201,11 +209,9 @@ static int method_offline(sd_bus_message *msg, void *userdata, sd_bus_error *err
         if (r < 0)
                 return r;
 
-        if (!m->topo)
-                return sd_bus_error_set(error, ERROR_NOT_READY, "No reconcile pass has run yet.");
-        d = spm_topology_find_dax(m->topo, name);
-        if (!d)
-                return sd_bus_error_setf(error, ERROR_NO_SUCH_DEVICE, "No dax device '%s'.", name);
+        r = find_device(m, name, &d, error);
+        if (r < 0)
+                return r;
 
         rule = rule_of(m, d);
         if (!streq_ptr(d->driver, "kmem") && rule && rule->class == SPM_CLASS_IGNORE)
@@ -274,11 +280,9 @@ static int method_online(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         if (r < 0)
                 return r;
 
-        if (!m->topo)
-                return sd_bus_error_set(error, ERROR_NOT_READY, "No reconcile pass has run yet.");
-        d = spm_topology_find_dax(m->topo, name);
-        if (!d)
-                return sd_bus_error_setf(error, ERROR_NO_SUCH_DEVICE, "No dax device '%s'.", name);
+        r = find_device(m, name, &d, error);
+        if (r < 0)
+                return r;
 
         /* the file name depends only on the device's identity */
         r = spm_dropin_for_device(m->topo, d, SPM_CLASS_IGNORE, NULL, SPM_ONLINE_INVALID, NULL, &probe);

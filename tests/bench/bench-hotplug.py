@@ -29,6 +29,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import wait_for as _wait_for  # noqa: E402
+
 B = os.environ.get("SPM_BUILDDIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "build"))
 SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 RUN = os.environ.get("SPM_SIMKERNEL_RUN", os.path.join(SRC, "simkernel", "simkernel-run"))
@@ -47,12 +50,7 @@ Online=online_movable
 
 
 def wait_for(cond, timeout=30.0, step=0.001):
-    end = time.time() + timeout
-    while time.time() < end:
-        if cond():
-            return True
-        time.sleep(step)
-    return cond()
+    return _wait_for(cond, timeout, step)
 
 
 class Sim:
