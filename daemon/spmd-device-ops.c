@@ -40,10 +40,27 @@ static int unplug_all(const spm_dax_device *d, const spm_topology *t) {
                 return 0;
         if (r != -EOPNOTSUPP && r != -EINVAL)
                 return r;       /* the attribute's unplug is all or nothing; EBUSY: busy memory */
+        /* Block by block is not atomic: on a refusal, put back online what
+         * was taken offline here, in the zone it was in, so a failed
+         * Offline() leaves the device as it found it. */
         for (size_t i = 0; i < d->n_blocks; i++) {
                 r = spm_memblock_set_state(t->blocks[d->blocks[i]].id, SPM_ONLINE_OFFLINE);
-                if (r < 0)
-                        return r;
+                if (r >= 0)
+                        continue;
+                for (size_t k = 0; k < i; k++) {
+                        const spm_memblock *b = &t->blocks[d->blocks[k]];
+                        spm_online_type back = streq_ptr(b->valid_zones, "Movable") ? SPM_ONLINE_MOVABLE
+                                                                                     : SPM_ONLINE_KERNEL;
+                        int q;
+
+                        if (b->state != SPM_BLOCK_ONLINE)
+                                continue;
+                        q = spm_memblock_set_state(b->id, back);
+                        if (q < 0)
+                                log_error_errno(q, "Failed to put block memory%u of '%s' back online: %m", b->id,
+                                                d->name);
+                }
+                return r;
         }
         return 0;
 }

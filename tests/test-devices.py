@@ -386,6 +386,16 @@ def offline_online_case(sim, tag, name):
     result(dropins() == [] and sim.online_movable(name),
            "%s: ... and leaves the device online, no drop-in" % tag, (dropins(), sim.blocks(name)))
 
+    # only the last block busy: a block-by-block unplug gets partway, then
+    # must put back what it took offline
+    last = sim.blocks(name)[-1][0]
+    sim.ctl("busy", "memory%d" % last, "1")
+    rc, out = call(sim, "Offline", "sb", name, "false")
+    sim.ctl("busy", "memory%d" % last, "0")
+    result(rc != 0 and ("memory%d" % last) in out, "%s: Offline() with one busy block fails naming it" % tag, out)
+    result(dropins() == [] and sim.online_movable(name),
+           "%s: ... and every block is back online Movable" % tag, sim.blocks(name))
+
     rc, out = call(sim, "Offline", "sb", name, "false")
     result(rc == 0, "%s: Offline()" % tag, out)
     result(wait_for(lambda: sim.no_online_blocks(name) and sim.read("bus/dax/devices/%s/driver" % name) is None, 10),
