@@ -48,8 +48,8 @@ static int online_block(const char *dev, unsigned id, spm_online_type type, size
  * the snapshot, a fresh one is read. */
 static int online_device_blocks(manager *m, const spm_action *a, spm_online_type type) {
         _cleanup_(spm_topology_freep) spm_topology *t = NULL;
-        const spm_dax_device *d = m->pass_topo ? spm_topology_find_dax(m->pass_topo, a->object) : NULL;
-        uint64_t bs = m->pass_topo ? m->pass_topo->block_size : 0;
+        const spm_dax_device *d = m->topo ? spm_topology_find_dax(m->topo, a->object) : NULL;
+        uint64_t bs = m->topo ? m->topo->block_size : 0;
         size_t changed = 0, n = 0;
         int r;
 
@@ -133,7 +133,7 @@ static int apply(manager *m, const spm_action *a) {
                 return spm_memory_set_auto_online(type);
         case SPM_ACTION_DRIVER_UNBIND:
                 /* this pass's snapshot: the device may be new since the last one */
-                d = m->pass_topo ? spm_topology_find_dax(m->pass_topo, a->object) : NULL;
+                d = m->topo ? spm_topology_find_dax(m->topo, a->object) : NULL;
                 if (!d)
                         return -ENODEV;
                 return spm_dax_unbind(d);

@@ -50,7 +50,7 @@ typedef struct device_run {
 /* A step of dev failed: roll back what the kernel allows, then record the
  * failure (held: no retry until a new trigger). */
 static void device_failed(manager *m, const device_run *run, const spm_action *a, int error) {
-        const spm_dax_device *d = m->pass_topo ? spm_topology_find_dax(m->pass_topo, run->dev) : NULL;
+        const spm_dax_device *d = m->topo ? spm_topology_find_dax(m->topo, run->dev) : NULL;
         _cleanup_free_ char *undo = NULL, *reason = NULL;
         spmd_device_state state = SPMD_DEVICE_FAILED;
 
@@ -78,7 +78,7 @@ static int load_kmem_after_marks(manager *m, const spm_plan *plan, size_t from) 
                 const spm_action *b = &plan->actions[j];
 
                 if (!IN_SET(b->type, SPM_ACTION_MARK_DEVICE, SPM_ACTION_MARK_REGION) ||
-                    spmd_device_action_held(m, m->pass_topo, b))
+                    spmd_device_action_held(m, m->topo, b))
                         continue;
                 (void) spmd_device_action_apply(m, b);
         }
@@ -92,10 +92,10 @@ int spmd_plan_execute(manager *m, const spm_plan *plan, spmd_exec_result *ret) {
         for (size_t i = 0; i < plan->n_actions; i++) {
                 const spm_action *a = &plan->actions[i];
                 spmd_action_handler h = handler_for(a->type);
-                const char *dev = spmd_action_device(m->pass_topo, a);
+                const char *dev = spmd_action_device(m->topo, a);
                 int r;
 
-                if (dev && spmd_device_action_held(m, m->pass_topo, a)) {
+                if (dev && spmd_device_action_held(m, m->topo, a)) {
                         /* failed before; waits for a new trigger */
                         log_debug("Step %zu/%zu: skipped, '%s' is held after a failure", i + 1, plan->n_actions, dev);
                         res.skipped++;

@@ -277,9 +277,7 @@ int manager_reconcile(manager *m) {
         if (r >= 0 && m->plan->n_actions > 0 && m->config.apply) {
                 spmd_exec_result res;
 
-                m->pass_topo = t;
                 r = spmd_plan_execute(m, m->plan, &res);
-                m->pass_topo = NULL;
                 log_debug("Executed %zu change(s), %zu already so%s.", res.applied, res.already,
                           r < 0 ? ", stopped at a failure" : "");
                 if (r < 0 && m->bus)

@@ -70,7 +70,6 @@ typedef struct manager {
         spmd_policy_state policy_state;
         char *policy_error;              /* first error of the last rejected load */
         spm_plan *plan;                  /* what the last pass found to do */
-        const spm_topology *pass_topo;   /* the snapshot of the pass being run, else NULL */
         spmd_device_table devices;       /* per device: state, reason, hold */
 
         spmd_systemd *systemd;           /* unit cgroups through systemd (spmd-systemd.c) */
