@@ -104,6 +104,16 @@ with tempfile.TemporaryDirectory() as tmp:
             rc, out, err = run(["policy", "check", os.path.join(CONF, name)])
             result(rc == 0 and err == "", "policy check: example %s" % name, (rc, out, err))
 
+    # the examples an operator may combine (all but the demo's) load together
+    # from one directory: their section names do not collide
+    with tempfile.TemporaryDirectory(prefix="spm-examples-") as etc:
+        for name in os.listdir(CONF):
+            if name.endswith(".conf") and name != "demo.conf":
+                with open(os.path.join(CONF, name)) as src, open(os.path.join(etc, name), "w") as dst:
+                    dst.write(src.read())
+        rc, out, err = run(["policy", "check"], policy_dirs={"ETC": etc})
+        result(rc == 0 and err == "", "policy check: the examples together in one directory", (rc, out, err))
+
     rc, out, err = run(["policy", "frobnicate"])
     result(rc == 2, "policy: unknown subcommand is a usage error", (rc, out, err))
 
