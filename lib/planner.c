@@ -420,6 +420,12 @@ static int plan_region(ctx *c, const spm_cxl_region *g) {
                             "enable the region so its dax device appears");
 }
 
+/* Which class each node is latched to, as the kernel will enforce it on
+ * the next kmem bind. This is deliberately not lib/node-class: a node
+ * classes view says what a node is now and needs online blocks (a marked
+ * device bound with every block offline is not SPM memory yet), while the
+ * latch takes hold at bind time, blocks or not (kernel-abi §15), and the
+ * plan must not propose a bind the kernel would refuse with EBUSY. */
 static void compute_latches(ctx *c) {
         const spm_topology *t = c->topo;
 
