@@ -109,7 +109,7 @@ static int from_kernel(const char *prefix, rows *ret) {
                 r = spm_cgroup_report_make(tree, i, policy, &rep);
                 if (r >= 0)
                         r = rows_add(ret, rep.path, rep.mems, rep.effective, rep.sysram, strempty(rep.rule),
-                                     g->is_unit, g->delegated);
+                                     g->is_unit, spm_cgroup_in_delegated_subtree(tree, (int) i));
                 spm_cgroup_report_done(&rep);
                 if (r < 0)
                         return r;

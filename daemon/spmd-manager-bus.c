@@ -187,7 +187,8 @@ static int method_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error
                 r = spm_cgroup_report_make(tree, i, m->policy, &rep);
                 if (r >= 0)
                         r = sd_bus_message_append(reply, "(sssssbb)", rep.path, rep.mems, rep.effective, rep.sysram,
-                                                  strempty(rep.rule), g->is_unit, g->delegated);
+                                                  strempty(rep.rule), g->is_unit,
+                                                  spm_cgroup_in_delegated_subtree(tree, (int) i));
                 spm_cgroup_report_done(&rep);
                 if (r < 0)
                         return r;

@@ -139,6 +139,7 @@ typedef struct sk_cgroup {
         unsigned subtree;           /* SK_CTRL_* bits enabled for children */
         spm_nodemask mems;          /* requested cpuset.mems (empty = inherit) */
         spm_nodemask effective;
+        bool delegated;             /* trusted.delegate / user.delegate set (systemd's Delegate=) */
 } sk_cgroup;
 
 #define SK_CTRL_CPUSET (1u << 0)

@@ -404,7 +404,12 @@ int sk_scenario_load(const char *path, sk_model **ret_model, sk_faults *ret_faul
                                         r = sk_store_subtree_control(m, (size_t) cg, v, strlen(v));
                                 else if (streq(key, "mems"))
                                         r = sk_store_cpuset_mems(m, (size_t) cg, v, strlen(v));
-                                else
+                                else if (streq(key, "delegate")) {
+                                        bool b;
+                                        r = parse_bool(v, &b);
+                                        if (r >= 0)
+                                                m->cgroups[cg].delegated = b;
+                                } else
                                         r = -EINVAL;
                         }
                 } else if (streq(kind, "faults")) {

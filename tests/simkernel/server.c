@@ -346,6 +346,95 @@ static int op_rmdir(const char *path) {
         return r;
 }
 
+/* Extended attributes: cgroupfs keeps trusted.* and user.* xattrs on
+ * cgroup directories, and systemd marks the cgroups it delegates with
+ * trusted.delegate (user.delegate since v251). The model keeps only that
+ * mark, under either name; anything else is refused with EOPNOTSUPP, and
+ * sysfs files have none (ENODATA), as kernfs answers for unset names. */
+static bool delegate_name(const char *name) {
+        return streq(name, "trusted.delegate") || streq(name, "user.delegate");
+}
+
+/* The model's cgroup at path, -ENOENT when nothing is there, -ENODATA for
+ * an entry that is not a cgroup directory. Called with the lock held. */
+static int xattr_cgroup_locked(const char *path) {
+        const char *cg = cgroup_rel(path);
+        int i;
+
+        sync_locked();
+        if (!sk_fs_lookup(&tree, path))
+                return -ENOENT;
+        if (!cg)
+                return -ENODATA;
+        i = sk_cgroup_find(model, cg);
+        return i < 0 ? -ENODATA : i;
+}
+
+static int op_getxattr(const char *path, const char *name, char *value, size_t size) {
+        int r;
+
+        pthread_mutex_lock(&lock);
+        r = xattr_cgroup_locked(path);
+        if (r >= 0)
+                r = delegate_name(name) && model->cgroups[r].delegated ? 1 : -ENODATA;
+        pthread_mutex_unlock(&lock);
+        if (r < 0)
+                return r;
+        if (size > 0)
+                value[0] = '1';
+        return 1;
+}
+
+static int op_listxattr(const char *path, char *list, size_t size) {
+        static const char names[] = "trusted.delegate\0user.delegate\0";
+        int r;
+
+        pthread_mutex_lock(&lock);
+        r = xattr_cgroup_locked(path);
+        if (r >= 0)
+                r = model->cgroups[r].delegated;
+        pthread_mutex_unlock(&lock);
+        if (r == -ENODATA || r == 0)
+                return 0;
+        if (r < 0)
+                return r;
+        if (size == 0)
+                return (int) sizeof names;
+        if (size < sizeof names)
+                return -ERANGE;
+        memcpy(list, names, sizeof names);
+        return (int) sizeof names;
+}
+
+static int set_delegated(const char *path, const char *name, bool on) {
+        int r;
+
+        if (!delegate_name(name))
+                return -EOPNOTSUPP;
+        pthread_mutex_lock(&lock);
+        r = xattr_cgroup_locked(path);
+        if (r == -ENODATA)
+                r = -EOPNOTSUPP;
+        else if (r >= 0) {
+                if (!on && !model->cgroups[r].delegated)
+                        r = -ENODATA;
+                else {
+                        model->cgroups[r].delegated = on;
+                        r = 0;
+                }
+        }
+        pthread_mutex_unlock(&lock);
+        return r;
+}
+
+static int op_setxattr(const char *path, const char *name, const char *value, size_t size, int flags) {
+        return set_delegated(path, name, true);
+}
+
+static int op_removexattr(const char *path, const char *name) {
+        return set_delegated(path, name, false);
+}
+
 static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi) {
         return -EACCES;
 }
@@ -378,6 +467,10 @@ static const struct fuse_operations ops = {
         .rmdir = op_rmdir,
         .create = op_create,
         .unlink = op_unlink,
+        .getxattr = op_getxattr,
+        .listxattr = op_listxattr,
+        .setxattr = op_setxattr,
+        .removexattr = op_removexattr,
 };
 
 /* ---------------------------------------------------------------- control */
