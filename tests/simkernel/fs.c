@@ -192,6 +192,8 @@ static int build_dax(sk_fs *fs, const sk_model *m) {
 
         for (int d = SK_DRV_DEVICE_DAX; d < _SK_DRV_MAX; d++) {
                 const char *dn = sk_driver_to_string((sk_driver) d);
+                if (d == SK_DRV_KMEM && !m->kmem_loaded)
+                        continue;       /* the driver directory comes with the module */
                 if ((r = FILE_(0200, A_DRV_NEW_ID, d, 0, "bus/dax/drivers/%s/new_id", dn)) < 0 ||
                     (r = FILE_(0200, A_DRV_REMOVE_ID, d, 0, "bus/dax/drivers/%s/remove_id", dn)) < 0 ||
                     (r = FILE_(0200, A_DRV_BIND, d, 0, "bus/dax/drivers/%s/bind", dn)) < 0 ||

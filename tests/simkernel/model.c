@@ -166,6 +166,7 @@ sk_model *sk_model_new(const sk_config *cfg) {
                 return NULL;
         m->cfg = *cfg;
         m->auto_online = cfg->auto_online;
+        m->kmem_loaded = !cfg->kmem_absent;
         m->next_phys = UINT64_C(1) << 32;
 
         m->cgroups = calloc(1, sizeof(sk_cgroup));
@@ -679,6 +680,8 @@ static bool id_listed(const sk_model *m, sk_driver drv, const char *name) {
 }
 
 static bool driver_match(const sk_model *m, sk_driver drv, const sk_dax *d) {
+        if (drv == SK_DRV_KMEM && !m->kmem_loaded)
+                return false;   /* no such driver on the bus */
         if (id_listed(m, drv, d->name))
                 return true;
         return d->kmem_region ? drv == SK_DRV_KMEM : drv == SK_DRV_DEVICE_DAX;
@@ -711,6 +714,8 @@ static int probe(sk_model *m, size_t di, sk_driver drv) {
 
         if (d->driver != SK_DRV_NONE)
                 return -EBUSY;
+        if (drv == SK_DRV_KMEM && !m->kmem_loaded)
+                return -ENODEV; /* the module is not loaded: nothing binds */
         if (d->stuck)
                 return -EBUSY; /* request_mem_region() of a leaked range */
 
@@ -767,6 +772,18 @@ static void driver_attach(sk_model *m, sk_driver drv) {
         for (size_t i = 0; i < m->n_dax; i++)
                 if (m->dax[i].present && m->dax[i].driver == SK_DRV_NONE && driver_match(m, drv, &m->dax[i]))
                         (void) probe(m, i, drv);
+}
+
+int sk_model_load_kmem(sk_model *m) {
+        if (m->kmem_loaded)
+                return 0;       /* modprobe of a loaded module succeeds */
+        m->kmem_loaded = true;
+        m->generation++;
+        emit(m, "add", "module", xasprintf("/module/kmem"), NULL);
+        emit(m, "add", "drivers", xasprintf("/bus/dax/drivers/kmem"), NULL);
+        /* driver_register() → bus_add_driver() → driver_attach() */
+        driver_attach(m, SK_DRV_KMEM);
+        return 0;
 }
 
 /* "daxR.I" exactly, else EINVAL (do_id_store) */

@@ -154,6 +154,7 @@ typedef struct sk_config {
         sk_memmap memmap;
         unsigned controllers;       /* SK_CTRL_* offered at the root */
         unsigned dram_tier, dax_tier;
+        bool kmem_absent;           /* kmem not loaded at boot (blacklisted) */
 } sk_config;
 
 typedef struct sk_model {
@@ -172,6 +173,7 @@ typedef struct sk_model {
         size_t n_regions;
 
         char **ids[_SK_DRV_MAX];    /* new_id lists of kmem and device_dax */
+        bool kmem_loaded;           /* bus/dax/drivers/kmem exists */
 
         sk_cgroup *cgroups;         /* [0] is the root */
         size_t n_cgroups;
@@ -219,6 +221,12 @@ int sk_model_remove_dax(sk_model *m, const char *name);
  * binds kmem at once). Otherwise committed and waiting for cxl_region. */
 int sk_model_add_region(sk_model *m, int node, uint64_t size, bool spm_node, bool auto_region, bool private_mem);
 int sk_model_remove_region(sk_model *m, unsigned id);
+
+/* modprobe kmem: the driver registers ("add" uevents for the module and
+ * the driver) and its attach pass binds every unbound device it matches
+ * (its ID list is empty, so: the KMEM-flagged ones). A device already on
+ * device_dax stays there. 0 also when it was loaded already. */
+int sk_model_load_kmem(sk_model *m);
 
 int sk_model_find_dax(const sk_model *m, const char *name);
 int sk_model_find_region(const sk_model *m, unsigned id);

@@ -313,6 +313,13 @@ int sk_scenario_load(const char *path, sk_model **ret_model, sk_faults *ret_faul
                                         r = -EINVAL;
                         } else if (streq(key, "possible")) {
                                 possible = v;
+                        } else if (streq(key, "kmem")) {
+                                if (streq(v, "loaded"))
+                                        cfg.kmem_absent = false;
+                                else if (streq(v, "absent"))
+                                        cfg.kmem_absent = true;
+                                else
+                                        r = -EINVAL;
                         } else if (streq(key, "memmap_on_memory")) {
                                 if (streq(v, "supported"))
                                         cfg.memmap = SK_MEMMAP_SUPPORTED;

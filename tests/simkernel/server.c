@@ -496,6 +496,8 @@ int sk_control_command(char *line, char **ret_reply) {
                 faults.drop_uevents = (unsigned) atoi(argv[1]);
         } else if (streq(argv[0], "burst") && argc == 2) {
                 r = sk_model_burst(model, (unsigned) atoi(argv[1]));
+        } else if (streq(argv[0], "load-kmem") && argc == 1) {
+                r = sk_model_load_kmem(model);
         } else if (streq(argv[0], "auto-online") && argc == 2) {
                 r = sk_store_auto_online(model, argv[1], strlen(argv[1]));
         } else if (streq(argv[0], "stats")) {
