@@ -76,7 +76,8 @@ class Sim:
     """One simulated kernel (simkernel-run around a process that waits on
     its stdin), one private bus, one spmd that can be killed and restarted."""
 
-    def __init__(self, tmp, scenario, policy, tag):
+    def __init__(self, tmp, scenario, policy, tag, env=None):
+        self.extra_env = env or {}
         self.tmp = os.path.join(tmp, tag)
         os.mkdir(self.tmp)
         envfile = os.path.join(self.tmp, "env")
@@ -103,7 +104,7 @@ class Sim:
         self.start()
 
     def start(self):
-        env = dict(self.simenv, DBUS_SESSION_BUS_ADDRESS=self.bus.address, **self.policy_dirs)
+        env = dict(self.simenv, DBUS_SESSION_BUS_ADDRESS=self.bus.address, **self.policy_dirs, **self.extra_env)
         env.pop("JOURNAL_STREAM", None)
         env.pop("NOTIFY_SOCKET", None)
         self.log = open(self.logname, "a")
@@ -445,6 +446,183 @@ def run_scenario(tmp, tag, scenario, policy, boot, node0, spm, faults=None, kill
             print(open(sim.logname).read(), file=sys.stderr)
 
 
+# ---- kmem blacklisted: spmd marks, then loads kmem itself ----
+
+FAKE_MODPROBE = """#!/bin/sh
+# modprobe for the tests: records its arguments and every dax device's mark
+# and driver at the moment of the load, then does what $mode says
+log=%(log)s
+echo "args: $*" >> "$log"
+for d in %(sysfs)s/bus/dax/devices/*; do
+    drv=$(readlink "$d/driver" 2>/dev/null)
+    echo "at-load ${d##*/} spm_node=$(cat "$d/spm_node") driver=${drv##*/}" >> "$log"
+done
+mode=$(cat %(mode)s)
+case "$mode" in
+load) exec env -u LD_PRELOAD %(simctl)s --control %(control)s load-kmem >/dev/null ;;
+noop) exit 0 ;;
+*) exit 1 ;;
+esac
+"""
+
+
+class KmemSim(Sim):
+    """kmem-absent.ini with a fake modprobe that calls spm-simctl."""
+
+    def __init__(self, tmp, tag, mode, policy=POLICY_SPM, scenario="kmem-absent.ini", modprobe=None):
+        self.mp_dir = os.path.join(tmp, tag + "-modprobe")
+        os.mkdir(self.mp_dir)
+        self.mp_log = os.path.join(self.mp_dir, "log")
+        self.mp_mode = os.path.join(self.mp_dir, "mode")
+        self.set_mode(mode)
+        self.mp = modprobe or os.path.join(self.mp_dir, "modprobe")
+        super().__init__(tmp, scenario, policy, tag, env={"SPMD_MODPROBE": self.mp})
+
+    def set_mode(self, mode):
+        with open(self.mp_mode, "w") as f:
+            f.write(mode + "\n")
+
+    def start(self):
+        if not os.path.exists(os.path.join(self.mp_dir, "modprobe")):
+            with open(os.path.join(self.mp_dir, "modprobe"), "w") as f:
+                f.write(FAKE_MODPROBE % {"log": self.mp_log, "sysfs": self.sysfs, "mode": self.mp_mode,
+                                         "simctl": SIMCTL, "control": self.simenv["SPM_SIMKERNEL_CONTROL"]})
+            os.chmod(os.path.join(self.mp_dir, "modprobe"), 0o755)
+        super().start()
+
+    def mp_lines(self):
+        try:
+            with open(self.mp_log) as f:
+                return f.read().splitlines()
+        except OSError:
+            return []
+
+    def devices(self):
+        return sorted(os.listdir(os.path.join(self.sysfs, "bus/dax/devices")))
+
+    def driver(self, name):
+        p = os.path.join(self.sysfs, "bus/dax/devices/%s/driver" % name)
+        return os.path.basename(os.path.realpath(p)) if os.path.lexists(p) else ""
+
+    def kmem_loaded(self):
+        return os.path.isdir(os.path.join(self.sysfs, "bus/dax/drivers/kmem"))
+
+
+def kmem_boot_case(tmp):
+    """Boot with kmem absent: spmd marks every device, loads kmem once,
+    and every device ends SPM, kmem-bound, online; at the load no device
+    was bound and every one already carried its mark."""
+    tag = "kmem-load"
+    sim = KmemSim(tmp, tag, "load")
+    try:
+        devs = sim.devices()
+        ok = wait_for(sim.settled, 30) and all(sim.wait_state(d, ("online",)) for d in devs)
+        result(ok and len(devs) == 3, "%s: boot with kmem blacklisted: %s online" % (tag, " ".join(devs)),
+               [(d, sim.dev(d, "ManagedState"), sim.dev(d, "StateReason")) for d in devs])
+        args = [x for x in sim.mp_lines() if x.startswith("args:")]
+        result(args == ["args: -q kmem"], "%s: spmd ran modprobe -q kmem once" % tag, sim.mp_lines())
+        at = [x for x in sim.mp_lines() if x.startswith("at-load")]
+        result(len(at) == 3 and all("spm_node=1 driver=" == x.split(" ", 2)[2][:18] and x.endswith("driver=")
+                                    for x in at),
+               "%s: at the load every device was marked and none was bound" % tag, at)
+        result(all(sim.driver(d) == "kmem" and sim.read("bus/dax/devices/%s/spm_node" % d) == "1" and
+                   sim.online_movable(d) for d in devs),
+               "%s: every device SPM (spm_node=1 under kmem: marked before the bind), online Movable" % tag,
+               [(d, sim.driver(d), sim.read("bus/dax/devices/%s/spm_node" % d), sim.blocks(d)) for d in devs])
+        with open(sim.simenv["SPM_SIMKERNEL_UEVENT_LOG"]) as f:
+            ev = f.read().splitlines()
+        first_mod = next((i for i, x in enumerate(ev) if " module " in x), None)
+        first_bind = next((i for i, x in enumerate(ev) if " bind dax " in x and "kmem" in x), None)
+        result(first_mod is not None and first_bind is not None and first_mod < first_bind,
+               "%s: no kmem bind before the module load (uevent log)" % tag, (first_mod, first_bind))
+        sim.stop()
+        result(sim.spmd.returncode == 0, "%s: spmd stops cleanly" % tag, sim.spmd.returncode)
+    finally:
+        sim.close()
+
+
+def kmem_fail_case(tmp, tag, mode, expect, modprobe=None):
+    """modprobe fails (or is missing, or loads nothing): every device is
+    failed with a reason that says so, nothing is bound or added, spmd
+    serves and does not retry; once modprobe works a reload converges."""
+    sim = KmemSim(tmp, tag, mode, modprobe=modprobe)
+    try:
+        devs = sim.devices()
+        ok = wait_for(sim.settled, 30) and all(sim.wait_state(d, ("failed",)) for d in devs)
+        reasons = [str(sim.dev(d, "StateReason")) for d in devs]
+        result(ok and all(expect in r and "kmem driver not loaded" in r for r in reasons),
+               "%s: every device failed, reason: %s" % (tag, reasons[0] if reasons else None), reasons)
+        result(not sim.kmem_loaded() and all(sim.driver(d) == "" and sim.blocks(d) == [] for d in devs) and
+               sim.read("devices/system/node/has_memory") == "0",
+               "%s: nothing half-applied: no driver bound, no memory added, no node gained memory" % tag,
+               [(d, sim.driver(d), sim.blocks(d)) for d in devs])
+        q, counts = quiet_for(sim, 1.0)
+        result(q and sim.mgr("Version") is not None, "%s: spmd serves and does not retry" % tag, counts)
+        if modprobe is None:
+            sim.set_mode("load")
+            sim.spmd.send_signal(signal.SIGHUP)
+            ok = all(sim.wait_state(d, ("online",)) for d in devs)
+            result(ok and all(sim.online_movable(d) for d in devs),
+                   "%s: with a working modprobe a reload converges" % tag,
+                   [(d, sim.dev(d, "ManagedState"), sim.dev(d, "StateReason")) for d in devs])
+        sim.stop()
+        result(sim.spmd.returncode == 0, "%s: spmd stops cleanly" % tag, sim.spmd.returncode)
+    finally:
+        sim.close()
+
+
+def kmem_unmarked_case(tmp):
+    """dax0.0's mark cannot be written (EIO, every time): it fails and is
+    held. The other devices still need kmem; loading it must not let kmem
+    take dax0.0 unmarked (as System RAM, latching node 2 until reboot)."""
+    tag = "kmem-unmarked"
+    sim = KmemSim(tmp, tag, "load")
+    try:
+        # spmd is running already: stop it, arm the fault, restart
+        sim.stop()
+        sim.ctl("fail", sim.real("bus/dax/devices/dax0.0/spm_node"), 1, "EIO", 0)
+        sim.start()
+        others = [d for d in sim.devices() if d != "dax0.0"]
+        ok = wait_for(sim.settled, 30) and sim.wait_state("dax0.0", ("failed",)) and \
+            all(sim.wait_state(d, ("online",)) for d in others)
+        result(ok, "%s: dax0.0 failed (its mark), the others online" % tag,
+               [(d, sim.dev(d, "ManagedState"), sim.dev(d, "StateReason")) for d in sim.devices()])
+        at = [x for x in sim.mp_lines() if x.startswith("at-load dax0.0")]
+        result(sim.driver("dax0.0") != "kmem" and sim.blocks("dax0.0") == [] and
+               sim.read("bus/dax/devices/dax0.0/spm_node") == "0" and at and "driver=device_dax" in at[0],
+               "%s: kmem did not take the unmarked dax0.0 (kept on device_dax before the load)" % tag,
+               (sim.driver("dax0.0"), sim.blocks("dax0.0"), at))
+        result("Input/output error" in str(sim.dev("dax0.0", "StateReason")),
+               "%s: dax0.0 keeps the reason of its own failure" % tag, sim.dev("dax0.0", "StateReason"))
+        sim.ctl("clear-faults")
+        sim.spmd.send_signal(signal.SIGHUP)
+        ok = sim.wait_state("dax0.0", ("online",)) and wait_for(lambda: sim.online_movable("dax0.0"))
+        result(ok and sim.read("bus/dax/devices/dax0.0/spm_node") == "1",
+               "%s: after the fault a reload brings dax0.0 from device_dax to SPM online" % tag,
+               (sim.dev("dax0.0", "ManagedState"), sim.dev("dax0.0", "StateReason"), sim.blocks("dax0.0")))
+        sim.stop()
+        result(sim.spmd.returncode == 0, "%s: spmd stops cleanly" % tag, sim.spmd.returncode)
+    finally:
+        sim.close()
+
+
+def kmem_runs(tmp, only):
+    if only and not only.startswith("kmem"):
+        return
+    for name, fn in (("kmem-load", lambda: kmem_boot_case(tmp)),
+                     ("kmem-fail", lambda: kmem_fail_case(tmp, "kmem-fail", "fail", "exited with status 1")),
+                     ("kmem-missing", lambda: kmem_fail_case(tmp, "kmem-missing", "load", "cannot run",
+                                                             modprobe="/nonexistent/sbin/modprobe")),
+                     ("kmem-noop", lambda: kmem_fail_case(tmp, "kmem-noop", "noop", "did not appear")),
+                     ("kmem-unmarked", lambda: kmem_unmarked_case(tmp))):
+        if only and not name.startswith(only):
+            continue
+        try:
+            fn()
+        except RuntimeError as e:
+            result(False, "%s: simulated kernel starts" % name, e)
+
+
 def main():
     if not (SPMD and RUN and SIMCTL and SCEN) or not os.path.exists("/dev/fuse") or \
             not shutil.which("fusermount3") or not shutil.which("dbus-daemon") or not shutil.which("busctl"):
@@ -474,6 +652,7 @@ def main():
             if only and only != tag:
                 continue
             run_scenario(tmp, tag, scen, pol, boot, node0, spm, **kw)
+        kmem_runs(tmp, only)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
