@@ -6,11 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <limits.h>
 
 #include "attr.h"
 #include "dax-ops.h"
 #include "log.h"
 #include "macro.h"
+#include "paths.h"
 #include "planner.h"
 #include "spmd-device-state.h"
 #include "spmd-devices.h"
@@ -240,12 +243,31 @@ static int apply(manager *m, const spm_action *a) {
         }
 }
 
+bool spmd_device_gone(const char *name) {
+        char p[PATH_MAX];
+
+        if (!name || strchr(name, '/'))
+                return false;
+        if (startswith(name, "dax"))
+                snprintf(p, sizeof p, "%s/bus/dax/devices/%s", spm_path(SPM_PATH_SYSFS), name);
+        else if (startswith(name, "region"))
+                snprintf(p, sizeof p, "%s/bus/cxl/devices/%s", spm_path(SPM_PATH_SYSFS), name);
+        else
+                return false;
+        return access(p, F_OK) < 0 && errno == ENOENT;
+}
+
 int spmd_device_action_apply(manager *m, const spm_action *a) {
         char field[96];
         int r;
 
         snprintf(field, sizeof field, "SPM_DEVICE=%s", a->object);
         r = apply(m, a);
+        if (IN_SET(r, -ENODEV, -ENOENT) && spmd_device_gone(a->object)) {
+                /* removed since the snapshot: the executor says so */
+                log_debug_errno(r, "%s '%s': the device is gone: %m", spm_action_type_to_string(a->type), a->object);
+                return r;
+        }
         if (r < 0)
                 return log_struct_errno(LOG_ERR, r, LOG_FIELDS(field, SPM_MESSAGE_DEVICE_FAILED),
                                         "Failed to %s '%s'%s%s%s: %m (%s)", spm_action_type_to_string(a->type),

@@ -13,6 +13,10 @@ typedef struct manager manager;
 
 int spmd_device_action_apply(manager *m, const spm_action *a);
 
+/* Is the dax device or CXL region name gone from sysfs (removed since the
+ * snapshot)? false for other names and when it cannot tell. */
+bool spmd_device_gone(const char *name);
+
 /*
  * Undo what a failed run did to dev, as far as the kernel allows: unplug
  * its memory (after a failed online step, or when this run bound kmem),

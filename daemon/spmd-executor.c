@@ -88,6 +88,7 @@ static int load_kmem_after_marks(manager *m, const spm_plan *plan, size_t from, 
 
 int spmd_plan_execute(manager *m, const spm_plan *plan, spmd_exec_result *ret) {
         spmd_exec_result res = { .failed_at = plan->n_actions };
+        const char *gone = NULL;     /* a device removed during the run */
         device_run run = {};
 
         for (size_t i = 0; i < plan->n_actions; i++) {
@@ -97,6 +98,10 @@ int spmd_plan_execute(manager *m, const spm_plan *plan, spmd_exec_result *ret) {
                 _cleanup_free_ char *detail = NULL;
                 int r;
 
+                if (dev && gone && streq(dev, gone)) {
+                        res.skipped++;
+                        continue;
+                }
                 if (dev && spmd_device_action_held(m, m->topo, a)) {
                         /* failed before; waits for a new trigger */
                         log_debug("Step %zu/%zu: skipped, '%s' is held after a failure", i + 1, plan->n_actions, dev);
@@ -128,6 +133,16 @@ int spmd_plan_execute(manager *m, const spm_plan *plan, spmd_exec_result *ret) {
                         if (r < 0 && asprintf(&detail, "kmem driver not loaded: %s",
                                               why ?: "modprobe kmem failed") < 0)
                                 detail = NULL;
+                }
+                if (r < 0 && dev && IN_SET(r, -ENODEV, -ENOENT) && spmd_device_gone(dev)) {
+                        /* removed between the uevent and this write: not a
+                         * failure, and no reason to stop the others */
+                        log_struct(LOG_INFO, LOG_FIELDS("SPM_STATE_CHANGE=1"),
+                                   "Device '%s' went away before %s; skipping its remaining steps", dev,
+                                   spm_action_type_to_string(a->type));
+                        gone = dev;
+                        res.skipped++;
+                        continue;
                 }
                 if (r < 0) {
                         if (!h)
