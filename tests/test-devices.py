@@ -606,6 +606,187 @@ def kmem_unmarked_case(tmp):
         sim.close()
 
 
+# ---- CXL regions: marking faults and races ----
+
+def region_dax(sim, region):
+    """The dax device a region's probe created, None before."""
+    d = os.path.join(sim.sysfs, "bus/cxl/devices", region, "dax_" + region)
+    if not os.path.isdir(d):
+        return None
+    names = [n for n in os.listdir(d) if n.startswith("dax")]
+    return names[0] if names else None
+
+
+def region_bound(sim, region):
+    return os.path.lexists(os.path.join(sim.sysfs, "bus/cxl/devices", region, "driver"))
+
+
+def add_region_paused(sim, node, *extra):
+    """spmd stopped, a CXL region added (and whatever extra() does), spmd
+    resumed once the add is queued to it."""
+    sim.settled()
+    sim.spmd.send_signal(signal.SIGSTOP)
+    rc, out = sim.ctl("add-region", "node=%d" % node, "size=512M")
+    region = out.split()[-1] if rc == 0 else None
+    for f in extra:
+        f(region)
+    sim.ctl("sync")
+    sim.spmd.send_signal(signal.SIGCONT)
+    return region
+
+
+def region_fault_case(sim, tag, errno_name, node, retry):
+    """regionZ/spm_node fails: the region is reported failed with the errno,
+    its driver is not bound (so no dax device, no memory), no retry loop;
+    a new trigger after the fault (a reload, or a "change" uevent of the
+    region as udevadm trigger sends) marks it, binds it, and its dax
+    device comes up SPM and online."""
+    mark = len(sim.logtext())
+    path = {}
+
+    def arm(region):
+        path["p"] = sim.real("bus/cxl/devices/%s/spm_node" % region)
+        sim.ctl("fail", path["p"], 1, errno_name, 0)
+
+    region = add_region_paused(sim, node, arm)
+    text = lambda: sim.logtext()[mark:]
+    msg = os.strerror(getattr(__import__("errno"), errno_name))
+    ok = wait_for(lambda: ("Device '%s' is failed" % region) in text())
+    line = next((x for x in text().splitlines() if ("Device '%s' is failed" % region) in x), "")
+    result(ok and msg in line and "mark" in line.lower(),
+           "%s: %s on %s/spm_node: the region is reported failed with the errno" % (tag, errno_name, region), line)
+    result(not region_bound(sim, region) and region_dax(sim, region) is None,
+           "%s: %s: the region's driver is not bound, no dax device, no memory" % (tag, errno_name),
+           (region_bound(sim, region), region_dax(sim, region)))
+    q, counts = quiet_for(sim, 1.0)
+    result(q and sim.mgr("Version") is not None, "%s: %s: spmd serves and does not retry" % (tag, errno_name),
+           counts)
+    sim.ctl("clear-faults")
+    if retry == "reload":
+        sim.spmd.send_signal(signal.SIGHUP)
+    else:
+        sim.ctl("write", sim.real("bus/cxl/devices/%s/uevent" % region), "change")
+    ok = wait_for(lambda: region_dax(sim, region) is not None, 20)
+    dax = region_dax(sim, region)
+    ok = ok and sim.wait_state(dax, ("online",)) and wait_for(lambda: sim.online_movable(dax))
+    result(ok and sim.read("bus/dax/devices/%s/spm_node" % dax) == "1",
+           "%s: %s: after the fault a %s marks the region and %s comes up SPM, online" % (tag, errno_name,
+                                                                                         retry, dax),
+           (dax, dax and sim.dev(dax, "ManagedState"), dax and sim.dev(dax, "StateReason")))
+
+
+def region_bound_early_case(sim, tag, node, how):
+    """The region's driver binds before spmd could mark it (a firmware
+    region, or another agent binding cxl_region): its dax device comes up
+    unmarked and kmem adds it as System RAM at once. spmd must report it
+    (needs-reboot, the reason saying why) and must not online that memory."""
+    def bind(region):
+        if how == "agent":
+            sim.ctl("write", "bus/cxl/drivers/cxl_region/bind", region)
+
+    if how == "firmware":
+        sim.settled()
+        sim.spmd.send_signal(signal.SIGSTOP)
+        rc, out = sim.ctl("add-region", "node=%d" % node, "size=512M", "auto=1")
+        region = out.split()[-1]
+        sim.ctl("sync")
+        sim.spmd.send_signal(signal.SIGCONT)
+    else:
+        region = add_region_paused(sim, node, bind)
+    dax = region_dax(sim, region)
+    ok = dax is not None and sim.wait_state(dax, ("needs-reboot",))
+    reason = dax and sim.dev(dax, "StateReason")
+    result(ok and "System RAM" in str(reason) and "reboot" in str(reason),
+           "%s: region bound before the mark (%s): %s is needs-reboot, saying why" % (tag, how, dax),
+           (dax, dax and sim.dev(dax, "ManagedState"), reason))
+    wait_for(sim.settled)
+    result(dax and sim.blocks(dax) and sim.no_online_blocks(dax) and sim.read("bus/dax/devices/%s/spm_node" % dax) == "0",
+           "%s: (%s) spmd did not online that System RAM" % (tag, how), dax and sim.blocks(dax))
+
+
+def region_gone_case(sim, tag, node):
+    """A region removed between the uevent and spmd's write: the write
+    finds it gone (ENODEV/ENOENT). That is normal: no failure reported for
+    it, and the rest of the plan still runs in the same pass."""
+    sim.settled()
+    mark = len(sim.logtext())
+    sim.spmd.send_signal(signal.SIGSTOP)
+    regions = []
+    for k in range(3):
+        rc, out = sim.ctl("add-region", "node=%d" % (node + k), "size=512M")
+        regions.append(out.split()[-1])
+    first, gone, last = regions
+    # the first mark write takes a while: the second region goes meanwhile
+    sim.ctl("delay", sim.real("bus/cxl/devices/%s/spm_node" % first), 1200)
+    sim.ctl("sync")
+    sim.spmd.send_signal(signal.SIGCONT)
+    time.sleep(0.6)
+    rc, _ = sim.ctl("remove-region", gone)
+    sim.ctl("clear-faults")
+    ok = wait_for(lambda: region_dax(sim, last) is not None and region_dax(sim, first) is not None, 20)
+    dl = region_dax(sim, last)
+    ok = ok and sim.wait_state(dl, ("online",))
+    text = sim.logtext()[mark:]
+    result(rc == 0 and ok, "%s: %s removed mid-pass; %s and %s still come up" % (tag, gone, first, last),
+           (rc, region_dax(sim, first), dl, dl and sim.dev(dl, "ManagedState")))
+    failed = [x for x in text.splitlines() if gone in x and ("is failed" in x or "Failed to" in x)]
+    result(not failed and ("'%s' went away" % gone) in text,
+           "%s: a region that went away is not reported as a failure" % tag, failed or text[-2000:])
+    passes = [n for n in executed_lines(text) if n > 0]
+    result(bool(passes) and "stopped at a failure" not in text,
+           "%s: the pass did not stop at the vanished region" % tag, passes)
+
+
+def region_runs(tmp, only):
+    if only and not only.startswith("cxl"):
+        return
+    try:
+        sim = Sim(tmp, "cxl-spm-v2.ini", POLICY_SPM, "cxl")
+    except RuntimeError as e:
+        result(False, "cxl: simulated kernel starts", e)
+        return
+    try:
+        tag = "cxl"
+        wait_for(sim.settled, 30)
+        region_fault_case(sim, tag, "EIO", 4, "reload")
+        region_fault_case(sim, tag, "EINVAL", 5, "change uevent")
+        region_bound_early_case(sim, tag, 6, "firmware")
+        region_bound_early_case(sim, tag, 7, "agent")
+        region_gone_case(sim, tag, 8)
+        alive = sim.spmd.poll() is None
+        sim.stop()
+        result(alive and sim.spmd.returncode == 0, "%s: spmd still running, stops cleanly" % tag,
+               sim.spmd.returncode)
+    finally:
+        sim.close()
+
+    # with kmem blacklisted the same early bind is recoverable: the dax
+    # device comes up unbound, spmd marks it itself and binds kmem
+    if only and only != "cxl-kmem-absent" and only != "cxl":
+        return
+    scen = os.path.join(tmp, "cxl-kmem-absent.ini")
+    with open(scen, "w") as f:
+        f.write("[kernel]\nmarking=spm-v2\nhotplug=v7\nauto_online_blocks=offline\nkmem=absent\npossible=0-7\n"
+                "[node 0]\ncpus=0\nmemory=1G\n[cgroup /]\nsubtree_control=+cpuset\n")
+    try:
+        sim = KmemSim(tmp, "cxl-kmem-absent", "load", scenario=scen)
+    except RuntimeError as e:
+        result(False, "cxl-kmem-absent: simulated kernel starts", e)
+        return
+    try:
+        tag = "cxl-kmem-absent"
+        wait_for(sim.settled, 30)
+        region = add_region_paused(sim, 5, lambda r: sim.ctl("write", "bus/cxl/drivers/cxl_region/bind", r))
+        dax = region_dax(sim, region)
+        ok = dax is not None and sim.wait_state(dax, ("online",)) and wait_for(lambda: sim.online_movable(dax))
+        result(ok and sim.read("bus/dax/devices/%s/spm_node" % dax) == "1",
+               "%s: region bound before the mark, kmem blacklisted: %s marked by spmd, SPM online" % (tag, dax),
+               (dax, dax and sim.dev(dax, "ManagedState"), dax and sim.dev(dax, "StateReason")))
+        sim.stop()
+    finally:
+        sim.close()
+
+
 def kmem_runs(tmp, only):
     if only and not only.startswith("kmem"):
         return
@@ -653,6 +834,7 @@ def main():
                 continue
             run_scenario(tmp, tag, scen, pol, boot, node0, spm, **kw)
         kmem_runs(tmp, only)
+        region_runs(tmp, only)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
