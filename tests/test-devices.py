@@ -787,6 +787,61 @@ def region_runs(tmp, only):
         sim.close()
 
 
+# ---- private v3: what spmd can and cannot do ----
+
+def plan_json(sim):
+    p = subprocess.run(["busctl", "--address=" + sim.bus.address, "--json=short", "call", NAME, PATH, MGR, "Plan"],
+                       capture_output=True, text=True, timeout=60)
+    try:
+        return json.loads(json.loads(p.stdout)["data"][0])
+    except (ValueError, KeyError, IndexError):
+        return {}
+
+
+def private_v3_runs(tmp, only):
+    """Private v3 (no spm_node anywhere): spmd enables a private region
+    whose private_type is set, and its memory comes online on the private
+    node; it reports, naming the missing step, a private region without
+    private_type, a RAM region, and a device on a node that is not
+    private; it writes neither private_type nor anything of those."""
+    tag = "private-v3"
+    if only and only != tag:
+        return
+    try:
+        sim = Sim(tmp, "private-v3-cxl.ini", POLICY_SPM, tag)
+    except RuntimeError as e:
+        result(False, "%s: simulated kernel starts" % tag, e)
+        return
+    try:
+        wait_for(sim.settled, 30)
+        dax = region_dax(sim, "region0")
+        ok = dax is not None and sim.wait_state(dax, ("online",)) and wait_for(lambda: sim.online_movable(dax))
+        result(ok and sim.read("devices/system/node/has_private_memory") == "2",
+               "%s: region0 (private, private_type set) enabled by spmd; %s online on private node 2" % (tag, dax),
+               (dax, dax and sim.dev(dax, "ManagedState"), dax and sim.dev(dax, "StateReason"),
+                sim.read("devices/system/node/has_private_memory")))
+        wait_for(sim.settled)
+        blocked = {b.get("object"): b.get("reason", "") for b in plan_json(sim).get("blocked", [])}
+        r1 = blocked.get("region1", "")
+        result("private_type" in r1 and "before commit" in r1 and not region_bound(sim, "region1") and
+               sim.read("bus/cxl/devices/region1/private_type") == "",
+               "%s: region1 without private_type: reported, not enabled, no type written" % tag, (r1, blocked))
+        r2 = blocked.get("region2", "")
+        result("create_private_region" in r2 and not region_bound(sim, "region2"),
+               "%s: region2 (RAM) cannot become private: reported naming create_private_region, not enabled" % tag,
+               (r2, blocked))
+        reason = str(sim.dev("dax9.0", "StateReason"))
+        result(sim.dev("dax9.0", "ManagedState") == "failed" and "node 5 is not private" in reason and
+               "create_private_region" in reason and sim.no_online_blocks("dax9.0"),
+               "%s: dax9.0 on a node that is not private: failed, the reason names the missing step" % tag, reason)
+        q, counts = quiet_for(sim, 1.0)
+        result(q, "%s: no retry loop" % tag, counts)
+        sim.stop()
+        result(sim.spmd.returncode == 0, "%s: spmd stops cleanly" % tag, sim.spmd.returncode)
+    finally:
+        sim.close()
+
+
 def kmem_runs(tmp, only):
     if only and not only.startswith("kmem"):
         return
@@ -835,6 +890,7 @@ def main():
             run_scenario(tmp, tag, scen, pol, boot, node0, spm, **kw)
         kmem_runs(tmp, only)
         region_runs(tmp, only)
+        private_v3_runs(tmp, only)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -483,6 +483,37 @@ static void test_private(void) {
         }
 }
 
+/* Private v3 regions: private_type only before commit, the probe refused
+ * while it is unset or the region is not committed. */
+static void test_private_v3_region(void) {
+        sk_config c;
+        sk_model *m;
+        sk_region_spec open_ = { .node = 3, .size = UINT64_C(1) << 30, .private_mem = true, .uncommitted = true };
+        sk_region_spec untyped = { .node = 4, .size = UINT64_C(1) << 30, .private_mem = true };
+        int a, b;
+
+        sk_config_default(&c);
+        c.marking = SK_MARKING_PRIVATE_V3;
+        m = sk_model_new(&c);
+        CHECK_INT(sk_model_add_node(m, 0, "0", UINT64_C(512) << 20), 0);
+        a = sk_model_add_region_spec(m, &open_);
+        b = sk_model_add_region_spec(m, &untyped);
+        CHECK(a >= 0 && b >= 0 && sk_region_is_private(m, (size_t) a));
+        CHECK_INT(sk_store_region_bind(m, W("region1")), -ENXIO);        /* committed, no type */
+        CHECK_INT(sk_store_region_private_type(m, (size_t) b, W("zswap")), -EBUSY);
+        CHECK_INT(sk_store_region_bind(m, W("region0")), -ENXIO);        /* not committed */
+        CHECK_INT(sk_store_region_private_type(m, (size_t) a, W("\n")), -EINVAL);
+        CHECK_INT(sk_store_region_private_type(m, (size_t) a, W("zswap\n")), 0);
+        CHECK_INT(sk_store_region_commit(m, (size_t) a, W("1")), 0);
+        CHECK_INT(sk_store_region_private_type(m, (size_t) a, W("other")), -EBUSY);
+        CHECK_STREQ(m->regions[a].private_type, "zswap");
+        CHECK_INT(sk_store_region_commit(m, (size_t) a, W("1")), -EBUSY);
+        CHECK_INT(sk_store_region_bind(m, W("region0")), 0);
+        CHECK(m->regions[a].dax >= 0 && m->dax[m->regions[a].dax].driver == SK_DRV_KMEM);
+        CHECK_STREQ(list(m, SK_LIST_HAS_PRIVATE), "3");
+        sk_model_free(m);
+}
+
 static void test_cxl(void) {
         sk_model *m = vm(SK_MARKING_SPM_V2, SK_HOTPLUG_V7, SK_ONLINE_OFFLINE, false);
         int ri, di;
@@ -612,6 +643,7 @@ int main(void) {
         TEST(test_hotplug_v7);
         TEST(test_hotplug_v4_v2);
         TEST(test_private);
+        TEST(test_private_v3_region);
         TEST(test_cxl);
         TEST(test_cgroups);
         TEST(test_hot_add_remove_and_burst);
