@@ -717,10 +717,13 @@ def region_gone_case(sim, tag, node):
         regions.append(out.split()[-1])
     first, gone, last = regions
     # the first mark write takes a while: the second region goes meanwhile
-    sim.ctl("delay", sim.real("bus/cxl/devices/%s/spm_node" % first), 1200)
+    sim.ctl("delay", sim.real("bus/cxl/devices/%s/spm_node" % first), 1500)
     sim.ctl("sync")
     sim.spmd.send_signal(signal.SIGCONT)
-    time.sleep(0.6)
+    # remove it once spmd is inside that write (its debug line comes just
+    # before), so the removal falls between the plan and the next write
+    wait_for(lambda: ("mark-region '%s'" % first) in sim.logtext()[mark:], 30, 0.02)
+    time.sleep(0.2)
     rc, _ = sim.ctl("remove-region", gone)
     sim.ctl("clear-faults")
     ok = wait_for(lambda: region_dax(sim, last) is not None and region_dax(sim, first) is not None, 20)
