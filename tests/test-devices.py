@@ -334,6 +334,35 @@ def kill_case(sim, tag, node, path_fmt, name_hint):
         "%s: after the restart no online memory is leaked" % tag, (online, bl))
 
 
+def dax_gone_case(sim, tag, node):
+    """A dax device removed between the uevent and spmd's first write to it
+    is not a failure, and the devices after it are still set up in the
+    same pass."""
+    sim.settled()
+    mark = len(sim.logtext())
+    sim.spmd.send_signal(signal.SIGSTOP)
+    names = []
+    for k in range(3):
+        rc, out = sim.ctl("add-dax", "name=dax%d.0" % (40 + k), "node=%d" % (node + k), "size=256M",
+                          "provider=pmem")
+        names.append(out.split()[-1])
+    first, gone, last = names
+    sim.ctl("delay", sim.real("bus/dax/devices/%s/spm_node" % first), 1500)
+    sim.ctl("sync")
+    sim.spmd.send_signal(signal.SIGCONT)
+    wait_for(lambda: ("mark-device '%s'" % first) in sim.logtext()[mark:], 30, 0.02)
+    time.sleep(0.2)
+    rc, _ = sim.ctl("remove-dax", gone)
+    sim.ctl("clear-faults")
+    ok = all(sim.wait_state(d, ("online",)) for d in (first, last)) and sim.online_movable(last)
+    text = sim.logtext()[mark:]
+    result(rc == 0 and ok, "%s: %s removed mid-pass; %s and %s still come up" % (tag, gone, first, last),
+           [(d, sim.dev(d, "ManagedState"), sim.dev(d, "StateReason")) for d in (first, last)])
+    failed = [x for x in text.splitlines() if gone in x and ("is failed" in x or "Failed to" in x)]
+    result(not failed and ("'%s' went away" % gone) in text and "stopped at a failure" not in text,
+           "%s: a dax device that went away is not reported as a failure" % tag, failed or text[-1500:])
+
+
 def latch_case(sim, tag):
     """spm-v2: dax1.0 came up as System RAM at boot (needs-reboot, planned);
     remove it and hot-add an SPM device for the same node: the kmem probe
@@ -435,6 +464,7 @@ def run_scenario(tmp, tag, scenario, policy, boot, node0, spm, faults=None, kill
         if kill:
             kill_case(sim, tag, node0 + 8, kill, "dax30.0")
         if latch:
+            dax_gone_case(sim, tag, node0 + 10)
             latch_case(sim, tag)
         alive = sim.spmd.poll() is None
         sim.stop()
