@@ -587,7 +587,10 @@ def kmem_fail_case(tmp, tag, mode, expect, modprobe=None):
                "%s: nothing half-applied: no driver bound, no memory added, no node gained memory" % tag,
                [(d, sim.driver(d), sim.blocks(d)) for d in devs])
         q, counts = quiet_for(sim, 1.0)
-        result(q and sim.mgr("Version") is not None, "%s: spmd serves and does not retry" % tag, counts)
+        runs = len([x for x in sim.mp_lines() if x.startswith("args:")])
+        result(q and sim.mgr("Version") is not None and runs <= len(devs),
+               "%s: spmd serves and does not retry (modprobe ran %d time(s) for %d devices)" % (tag, runs, len(devs)),
+               counts)
         if modprobe is None:
             sim.set_mode("load")
             sim.spmd.send_signal(signal.SIGHUP)
