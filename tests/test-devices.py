@@ -3,7 +3,11 @@
 """The real spmd against the simulated kernel, one run per interface
 generation: boot with devices present, hot-add, uevent bursts, dropped
 uevents, a failing write at each step, SIGKILL mid-operation and restart,
-and the node-type latch. spmd runs under simkernel-run's umockdev preload
+and the node-type latch. Then kmem blacklisted (spmd loads it through a fake
+modprobe that calls spm-simctl: working, failing, missing, loading nothing,
+and a device whose mark cannot be written), CXL region marking faults and
+races, and what spmd does on a private v3 kernel. SPM_TEST_ONLY=<tag
+prefix> runs a subset (stock, spm-v2-hotplug-v7, kmem, cxl, private-v3...). spmd runs under simkernel-run's umockdev preload
 (so it uses its default /sys paths and its udev monitor gets the simulated
 uevents) and offers org.spmd.spm1 on a private dbus-daemon. Prints TAP;
 exits 77 without /dev/fuse or the simulated kernel.
