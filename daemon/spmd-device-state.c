@@ -279,8 +279,17 @@ int spmd_device_states_update(manager *m, const spm_topology *t, const spm_plan 
         for (size_t i = 0; i < t->n_regions; i++) {
                 spmd_device_record *r = find(&m->devices, t->regions[i].name);
 
-                if (r)
+                if (r) {
                         r->seen = true;
+                        /* a failed region is released by a new trigger
+                         * too, or a reload could never retry it */
+                        if (r->held && r->triggered) {
+                                r->held = false;
+                                log_struct(LOG_INFO, LOG_FIELDS("SPM_STATE_CHANGE=1"),
+                                           "Device '%s': new trigger, retrying after '%s'", r->name, r->reason);
+                        }
+                        r->triggered = false;
+                }
                 if (plan && plan_touches(t, plan, t->regions[i].name) && !(r && r->held)) {
                         k = spmd_device_state_set(m, t->regions[i].name, SPMD_DEVICE_PENDING, "changes planned");
                         if (k < 0)

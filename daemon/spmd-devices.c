@@ -6,11 +6,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <limits.h>
 
 #include "attr.h"
 #include "dax-ops.h"
 #include "log.h"
 #include "macro.h"
+#include "paths.h"
+#include "planner.h"
+#include "spmd-device-state.h"
 #include "spmd-devices.h"
 #include "spmd-manager.h"
 
@@ -85,26 +90,104 @@ static int online_device_blocks(manager *m, const spm_action *a, spm_online_type
         return changed > 0 ? 0 : 1;
 }
 
+/*
+ * kmem's attach pass, when the module loads, binds every unbound device it
+ * matches with the mark the device has at that moment (kernel-abi §2, §12a
+ * step 4). A managed device whose mark is not what the policy wants (its
+ * mark write failed, it is held after an earlier failure, or the plan
+ * cannot do it) would be added with the wrong type, and on an SPM kernel
+ * its node latched until reboot. Such a device is bound to device_dax by
+ * ID first: a bound device is left alone by kmem's attach pass. The next
+ * attempt releases it again (remove_id, unbind) like any device_dax one.
+ */
+static int keep_from_kmem(manager *m, char **ret_reason) {
+        _cleanup_(spm_topology_freep) spm_topology *t = NULL;
+        int r;
+
+        if (!m->policy)
+                return 0;
+        r = spm_topology_load(&t);
+        if (r < 0) {
+                if (asprintf(ret_reason, "cannot check the marks before loading kmem: %s", strerror(-r)) < 0)
+                        *ret_reason = NULL;
+                return r;
+        }
+        for (size_t i = 0; i < t->n_dax; i++) {
+                const spm_dax_device *d = &t->dax[i];
+                const spm_cxl_region *g = d->cxl_region ? spm_topology_find_region(t, d->cxl_region) : NULL;
+                const spm_policy_device *rule = spm_plan_device_rule(m->policy, d, g, NULL);
+                const spmd_device_record *rec;
+                int have = d->spm_node >= 0 ? d->spm_node : d->protected_memory, want;
+                _cleanup_free_ char *why = NULL;
+
+                if (d->driver || have < 0 || d->target_node < 0 || !rule ||
+                    !IN_SET(rule->class, SPM_CLASS_SPM, SPM_CLASS_SYSRAM))
+                        continue;
+                want = rule->class == SPM_CLASS_SPM;
+                if (have == want)
+                        continue;
+
+                r = spm_dax_bind(d->name, "device_dax");
+                if (r < 0) {
+                        if (asprintf(ret_reason,
+                                     "loading kmem would add %s %s and it could not be kept on device_dax: %s",
+                                     d->name, want ? "without its SPM mark" : "as SPM", strerror(-r)) < 0)
+                                *ret_reason = NULL;
+                        return log_struct_errno(LOG_ERR, r, LOG_FIELDS("SPM_KMEM=refused"),
+                                                "Not loading kmem: '%s' is unbound with %s=%d and could not be bound "
+                                                "to device_dax: %m", d->name, d->spm_node >= 0 ? "spm_node" : "protected_memory",
+                                                have);
+                }
+                if (asprintf(&why, "%s=%d while the policy wants %s; bound to device_dax so that loading kmem "
+                             "does not add it as %s", d->spm_node >= 0 ? "spm_node" : "protected_memory", have,
+                             want ? "SPM" : "System RAM", want ? "System RAM" : "SPM") < 0)
+                        return -ENOMEM;
+                log_struct(LOG_WARNING, LOG_FIELDS("SPM_KMEM=kept-out"), "Device '%s': %s", d->name, why);
+                rec = spmd_device_record_find(m, d->name);
+                if (!rec || !rec->held)
+                        (void) spmd_device_state_fail(m, d->name, SPMD_DEVICE_FAILED, why);
+        }
+        return 0;
+}
+
 /* Load kmem. The shipped modprobe.d snippet blacklists it, so that at boot
  * no CXL dax device is bound (as System RAM) before spmd has marked it;
  * spmd loads it only when it binds the first device itself, after the
- * executor has set every mark of the plan (spmd-executor.c). Loading by
+ * executor has set every mark of the plan (spmd-executor.c) and every
+ * device still without its mark was kept out (keep_from_kmem). Loading by
  * name is not affected by the blacklist. */
-int spmd_load_kmem(void) {
+int spmd_load_kmem(manager *m, char **ret_reason) {
         const char *modprobe = secure_getenv("SPMD_MODPROBE") ?: "/sbin/modprobe";
         char *argv[] = { (char *) modprobe, (char *) "-q", (char *) "kmem", NULL };
         extern char **environ;
         int status, r;
         pid_t pid;
 
+        r = keep_from_kmem(m, ret_reason);
+        if (r < 0)
+                return r;
+
         r = posix_spawn(&pid, modprobe, NULL, NULL, argv, environ);
-        if (r != 0)
+        if (r != 0) {
+                if (asprintf(ret_reason, "cannot run '%s': %s", modprobe, strerror(r)) < 0)
+                        *ret_reason = NULL;
                 return log_error_errno(-r, "Failed to run '%s kmem': %m", modprobe);
-        if (waitpid(pid, &status, 0) < 0)
-                return log_error_errno(-errno, "Failed to wait for modprobe: %m");
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                return log_error_errno(-ENOENT, "'%s kmem' failed (status %d); the kmem driver is not available.",
-                                       modprobe, status);
+        }
+        if (waitpid(pid, &status, 0) < 0) {
+                r = -errno;
+                if (asprintf(ret_reason, "lost '%s kmem': %s", modprobe, strerror(-r)) < 0)
+                        *ret_reason = NULL;
+                return log_error_errno(r, "Failed to wait for modprobe: %m");
+        }
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                if (asprintf(ret_reason, "'%s -q kmem' %s %d", modprobe,
+                             WIFEXITED(status) ? "exited with status" : "was killed by signal",
+                             WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status)) < 0)
+                        *ret_reason = NULL;
+                return log_error_errno(-ENOPKG, "'%s kmem' failed (%s %d); the kmem driver is not available.",
+                                       modprobe, WIFEXITED(status) ? "status" : "signal",
+                                       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+        }
         log_info("Loaded the kmem driver.");
         return 0;
 }
@@ -160,12 +243,31 @@ static int apply(manager *m, const spm_action *a) {
         }
 }
 
+bool spmd_device_gone(const char *name) {
+        char p[PATH_MAX];
+
+        if (!name || strchr(name, '/'))
+                return false;
+        if (startswith(name, "dax"))
+                snprintf(p, sizeof p, "%s/bus/dax/devices/%s", spm_path(SPM_PATH_SYSFS), name);
+        else if (startswith(name, "region"))
+                snprintf(p, sizeof p, "%s/bus/cxl/devices/%s", spm_path(SPM_PATH_SYSFS), name);
+        else
+                return false;
+        return access(p, F_OK) < 0 && errno == ENOENT;
+}
+
 int spmd_device_action_apply(manager *m, const spm_action *a) {
         char field[96];
         int r;
 
         snprintf(field, sizeof field, "SPM_DEVICE=%s", a->object);
         r = apply(m, a);
+        if (IN_SET(r, -ENODEV, -ENOENT) && spmd_device_gone(a->object)) {
+                /* removed since the snapshot: the executor says so */
+                log_debug_errno(r, "%s '%s': the device is gone: %m", spm_action_type_to_string(a->type), a->object);
+                return r;
+        }
         if (r < 0)
                 return log_struct_errno(LOG_ERR, r, LOG_FIELDS(field, SPM_MESSAGE_DEVICE_FAILED),
                                         "Failed to %s '%s'%s%s%s: %m (%s)", spm_action_type_to_string(a->type),

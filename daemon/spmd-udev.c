@@ -105,7 +105,10 @@ static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userda
                  * unbind are not (spmd's own steps and rollbacks raise
                  * them), nor is an add of a device spmd already knows (a
                  * late copy of the event that made it act). */
-                if (streq_ptr(udev_device_get_subsystem(d), "dax") && udev_device_get_sysname(d) &&
+                if ((streq_ptr(udev_device_get_subsystem(d), "dax") ||
+                     (streq_ptr(udev_device_get_subsystem(d), "cxl") &&
+                      startswith(strempty(udev_device_get_sysname(d)), "region"))) &&
+                    udev_device_get_sysname(d) &&
                     is_trigger_action(udev_device_get_action(d)) &&
                     !(streq_ptr(udev_device_get_action(d), "add") &&
                       spmd_device_record_find(u->manager, udev_device_get_sysname(d))))

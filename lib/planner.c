@@ -325,7 +325,19 @@ static int plan_device(ctx *c, const spm_dax_device *d) {
                 ssize_t pi = pool_index(c, rule->pool);
                 bool hard = attr != NULL;
 
-                if (!hard && IN_SET(c->feat->marking, SPM_MARKING_PRIVATE_V3, SPM_MARKING_PRIVATE_V4))
+                /* Private v3 sets has_private_memory when the private
+                 * region's driver registers the node, before any memory
+                 * is added: a device there is private memory already and
+                 * needs no mark. Anything else cannot become private. */
+                if (!hard && c->feat->marking == SPM_MARKING_PRIVATE_V3 && node >= 0 &&
+                    !(c->topo->has_private_memory_present &&
+                      spm_nodemask_test(&c->topo->has_private_memory, (unsigned) node)))
+                        return spm_plan_add_blocked(c->plan, d->name, lbl,
+                                                    "private v3 kernel: memory becomes private only through a CXL region "
+                                                    "created with decoderX.Y/create_private_region and given "
+                                                    "regionN/private_type before commit; node %d is not private, so spmd "
+                                                    "cannot make this device SPM", node);
+                if (!hard && c->feat->marking == SPM_MARKING_PRIVATE_V4)
                         return spm_plan_add_blocked(c->plan, d->name, lbl,
                                                     "this kernel makes nodes private through CXL region creation or drivers, "
                                                     "not through dax devices; cannot mark it");
@@ -382,6 +394,43 @@ static int plan_device(ctx *c, const spm_dax_device *d) {
         return 0;
 }
 
+/*
+ * A private v3 region (decoderX.Y/create_private_region) without a driver:
+ * the kernel refuses to probe it while regionN/private_type is unset, and
+ * takes private_type only before commit. spmd never chooses that type: v3
+ * defines no value for it (later patches add "zswap"), what it should be is
+ * the creator's decision, and a wrong one is fixed once committed. So a
+ * region with its type is enabled (its memory then sits on a private node,
+ * which is what Class=spm asks for), one without is reported.
+ */
+static int plan_private_region(ctx *c, const spm_cxl_region *g) {
+        const spm_policy_device *rule, *conflict;
+        _cleanup_free_ char *lbl = NULL;
+
+        rule = spm_plan_device_rule(c->pol, NULL, g, &conflict);
+        if (!rule)
+                return 0;
+        lbl = label(&rule->where, "Device", rule->name);
+        if (!lbl)
+                return -ENOMEM;
+        if (conflict)
+                return spm_plan_add_blocked(c->plan, g->name, lbl,
+                                            "[Device %s] (%s:%u) matches with the same precedence and disagrees; left alone",
+                                            conflict->name, conflict->where.file, conflict->where.line);
+        if (rule->class == SPM_CLASS_IGNORE)
+                return 0;
+        if (rule->class != SPM_CLASS_SPM)
+                return spm_plan_add_blocked(c->plan, g->name, lbl,
+                                            "a private region's memory cannot be System RAM; not enabling it");
+        if (!g->private_type || !*g->private_type)
+                return spm_plan_add_blocked(c->plan, g->name, lbl,
+                                            "private region without regionN/private_type: the kernel will not probe it; "
+                                            "its creator must write private_type before commit (after commit only "
+                                            "deleting and re-creating the region helps); spmd does not choose a type");
+        return spm_plan_add(c->devices, SPM_ACTION_REGION_BIND, g->name, "cxl_region", NULL, NULL, lbl,
+                            "enable the private region so its dax device appears on its private node");
+}
+
 /* A CXL RAM region without a dax device yet: set its mark before its
  * driver binds (the dax device inherits it), then bind it. */
 static int plan_region(ctx *c, const spm_cxl_region *g) {
@@ -390,8 +439,11 @@ static int plan_region(ctx *c, const spm_cxl_region *g) {
         const char *attr;
         int flag, want, r;
 
-        if (g->dax_device || g->driver || !streq_ptr(g->mode, "ram"))
+        if (g->dax_device || g->driver || !streq_ptr(g->mode, "ram")) {
+                if (!g->dax_device && !g->driver && streq_ptr(g->mode, "private"))
+                        return plan_private_region(c, g);
                 return 0;
+        }
         rule = spm_plan_device_rule(c->pol, NULL, g, &conflict);
         if (!rule)
                 return 0;
@@ -407,6 +459,12 @@ static int plan_region(ctx *c, const spm_cxl_region *g) {
 
         attr = region_mark_attr(g, &flag);
         want = rule->class == SPM_CLASS_SPM ? 1 : 0;
+        if (!attr && want && c->feat->marking == SPM_MARKING_PRIVATE_V3)
+                return spm_plan_add_blocked(c->plan, g->name, lbl,
+                                            "private v3 kernel: a RAM region cannot become private; the region must be "
+                                            "created with decoderX.Y/create_private_region and given regionN/private_type "
+                                            "before commit (spmd does not create or commit regions); not enabling it as "
+                                            "System RAM");
         if (!attr && want && c->feat->marking != SPM_MARKING_NONE)
                 return spm_plan_add_blocked(c->plan, g->name, lbl, "the region has no spm_node attribute to mark it with");
         if (attr && flag != want) {

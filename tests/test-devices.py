@@ -3,7 +3,11 @@
 """The real spmd against the simulated kernel, one run per interface
 generation: boot with devices present, hot-add, uevent bursts, dropped
 uevents, a failing write at each step, SIGKILL mid-operation and restart,
-and the node-type latch. spmd runs under simkernel-run's umockdev preload
+and the node-type latch. Then kmem blacklisted (spmd loads it through a fake
+modprobe that calls spm-simctl: working, failing, missing, loading nothing,
+and a device whose mark cannot be written), CXL region marking faults and
+races, and what spmd does on a private v3 kernel. SPM_TEST_ONLY=<tag
+prefix> runs a subset (stock, spm-v2-hotplug-v7, kmem, cxl, private-v3...). spmd runs under simkernel-run's umockdev preload
 (so it uses its default /sys paths and its udev monitor gets the simulated
 uevents) and offers org.spmd.spm1 on a private dbus-daemon. Prints TAP;
 exits 77 without /dev/fuse or the simulated kernel.
@@ -76,7 +80,8 @@ class Sim:
     """One simulated kernel (simkernel-run around a process that waits on
     its stdin), one private bus, one spmd that can be killed and restarted."""
 
-    def __init__(self, tmp, scenario, policy, tag):
+    def __init__(self, tmp, scenario, policy, tag, env=None):
+        self.extra_env = env or {}
         self.tmp = os.path.join(tmp, tag)
         os.mkdir(self.tmp)
         envfile = os.path.join(self.tmp, "env")
@@ -103,7 +108,7 @@ class Sim:
         self.start()
 
     def start(self):
-        env = dict(self.simenv, DBUS_SESSION_BUS_ADDRESS=self.bus.address, **self.policy_dirs)
+        env = dict(self.simenv, DBUS_SESSION_BUS_ADDRESS=self.bus.address, **self.policy_dirs, **self.extra_env)
         env.pop("JOURNAL_STREAM", None)
         env.pop("NOTIFY_SOCKET", None)
         self.log = open(self.logname, "a")
@@ -333,6 +338,35 @@ def kill_case(sim, tag, node, path_fmt, name_hint):
         "%s: after the restart no online memory is leaked" % tag, (online, bl))
 
 
+def dax_gone_case(sim, tag, node):
+    """A dax device removed between the uevent and spmd's first write to it
+    is not a failure, and the devices after it are still set up in the
+    same pass."""
+    sim.settled()
+    mark = len(sim.logtext())
+    sim.spmd.send_signal(signal.SIGSTOP)
+    names = []
+    for k in range(3):
+        rc, out = sim.ctl("add-dax", "name=dax%d.0" % (40 + k), "node=%d" % (node + k), "size=256M",
+                          "provider=pmem")
+        names.append(out.split()[-1])
+    first, gone, last = names
+    sim.ctl("delay", sim.real("bus/dax/devices/%s/spm_node" % first), 1500)
+    sim.ctl("sync")
+    sim.spmd.send_signal(signal.SIGCONT)
+    wait_for(lambda: ("mark-device '%s'" % first) in sim.logtext()[mark:], 30, 0.02)
+    time.sleep(0.2)
+    rc, _ = sim.ctl("remove-dax", gone)
+    sim.ctl("clear-faults")
+    ok = all(sim.wait_state(d, ("online",)) for d in (first, last)) and sim.online_movable(last)
+    text = sim.logtext()[mark:]
+    result(rc == 0 and ok, "%s: %s removed mid-pass; %s and %s still come up" % (tag, gone, first, last),
+           [(d, sim.dev(d, "ManagedState"), sim.dev(d, "StateReason")) for d in (first, last)])
+    failed = [x for x in text.splitlines() if gone in x and ("is failed" in x or "Failed to" in x)]
+    result(not failed and ("'%s' went away" % gone) in text and "stopped at a failure" not in text,
+           "%s: a dax device that went away is not reported as a failure" % tag, failed or text[-1500:])
+
+
 def latch_case(sim, tag):
     """spm-v2: dax1.0 came up as System RAM at boot (needs-reboot, planned);
     remove it and hot-add an SPM device for the same node: the kmem probe
@@ -434,6 +468,7 @@ def run_scenario(tmp, tag, scenario, policy, boot, node0, spm, faults=None, kill
         if kill:
             kill_case(sim, tag, node0 + 8, kill, "dax30.0")
         if latch:
+            dax_gone_case(sim, tag, node0 + 10)
             latch_case(sim, tag)
         alive = sim.spmd.poll() is None
         sim.stop()
@@ -443,6 +478,425 @@ def run_scenario(tmp, tag, scenario, policy, boot, node0, spm, faults=None, kill
         sim.close()
         if os.environ.get("SPM_TEST_SHOW_LOG"):
             print(open(sim.logname).read(), file=sys.stderr)
+
+
+# ---- kmem blacklisted: spmd marks, then loads kmem itself ----
+
+FAKE_MODPROBE = """#!/bin/sh
+# modprobe for the tests: records its arguments and every dax device's mark
+# and driver at the moment of the load, then does what $mode says
+log=%(log)s
+echo "args: $*" >> "$log"
+for d in %(sysfs)s/bus/dax/devices/*; do
+    drv=$(readlink "$d/driver" 2>/dev/null)
+    echo "at-load ${d##*/} spm_node=$(cat "$d/spm_node") driver=${drv##*/}" >> "$log"
+done
+mode=$(cat %(mode)s)
+case "$mode" in
+load) exec env -u LD_PRELOAD %(simctl)s --control %(control)s load-kmem >/dev/null ;;
+noop) exit 0 ;;
+*) exit 1 ;;
+esac
+"""
+
+
+class KmemSim(Sim):
+    """kmem-absent.ini with a fake modprobe that calls spm-simctl."""
+
+    def __init__(self, tmp, tag, mode, policy=POLICY_SPM, scenario="kmem-absent.ini", modprobe=None):
+        self.mp_dir = os.path.join(tmp, tag + "-modprobe")
+        os.mkdir(self.mp_dir)
+        self.mp_log = os.path.join(self.mp_dir, "log")
+        self.mp_mode = os.path.join(self.mp_dir, "mode")
+        self.set_mode(mode)
+        self.mp = modprobe or os.path.join(self.mp_dir, "modprobe")
+        super().__init__(tmp, scenario, policy, tag, env={"SPMD_MODPROBE": self.mp})
+
+    def set_mode(self, mode):
+        with open(self.mp_mode, "w") as f:
+            f.write(mode + "\n")
+
+    def start(self):
+        if not os.path.exists(os.path.join(self.mp_dir, "modprobe")):
+            with open(os.path.join(self.mp_dir, "modprobe"), "w") as f:
+                f.write(FAKE_MODPROBE % {"log": self.mp_log, "sysfs": self.sysfs, "mode": self.mp_mode,
+                                         "simctl": SIMCTL, "control": self.simenv["SPM_SIMKERNEL_CONTROL"]})
+            os.chmod(os.path.join(self.mp_dir, "modprobe"), 0o755)
+        super().start()
+
+    def mp_lines(self):
+        try:
+            with open(self.mp_log) as f:
+                return f.read().splitlines()
+        except OSError:
+            return []
+
+    def devices(self):
+        return sorted(os.listdir(os.path.join(self.sysfs, "bus/dax/devices")))
+
+    def driver(self, name):
+        p = os.path.join(self.sysfs, "bus/dax/devices/%s/driver" % name)
+        return os.path.basename(os.path.realpath(p)) if os.path.lexists(p) else ""
+
+    def kmem_loaded(self):
+        return os.path.isdir(os.path.join(self.sysfs, "bus/dax/drivers/kmem"))
+
+
+def kmem_boot_case(tmp):
+    """Boot with kmem absent: spmd marks every device, loads kmem once,
+    and every device ends SPM, kmem-bound, online; at the load no device
+    was bound and every one already carried its mark."""
+    tag = "kmem-load"
+    sim = KmemSim(tmp, tag, "load")
+    try:
+        devs = sim.devices()
+        ok = wait_for(sim.settled, 30) and all(sim.wait_state(d, ("online",)) for d in devs)
+        result(ok and len(devs) == 3, "%s: boot with kmem blacklisted: %s online" % (tag, " ".join(devs)),
+               [(d, sim.dev(d, "ManagedState"), sim.dev(d, "StateReason")) for d in devs])
+        args = [x for x in sim.mp_lines() if x.startswith("args:")]
+        result(args == ["args: -q kmem"], "%s: spmd ran modprobe -q kmem once" % tag, sim.mp_lines())
+        at = [x for x in sim.mp_lines() if x.startswith("at-load")]
+        result(len(at) == 3 and all("spm_node=1 driver=" == x.split(" ", 2)[2][:18] and x.endswith("driver=")
+                                    for x in at),
+               "%s: at the load every device was marked and none was bound" % tag, at)
+        result(all(sim.driver(d) == "kmem" and sim.read("bus/dax/devices/%s/spm_node" % d) == "1" and
+                   sim.online_movable(d) for d in devs),
+               "%s: every device SPM (spm_node=1 under kmem: marked before the bind), online Movable" % tag,
+               [(d, sim.driver(d), sim.read("bus/dax/devices/%s/spm_node" % d), sim.blocks(d)) for d in devs])
+        with open(sim.simenv["SPM_SIMKERNEL_UEVENT_LOG"]) as f:
+            ev = f.read().splitlines()
+        first_mod = next((i for i, x in enumerate(ev) if " module " in x), None)
+        first_bind = next((i for i, x in enumerate(ev) if " bind dax " in x and "kmem" in x), None)
+        result(first_mod is not None and first_bind is not None and first_mod < first_bind,
+               "%s: no kmem bind before the module load (uevent log)" % tag, (first_mod, first_bind))
+        sim.stop()
+        result(sim.spmd.returncode == 0, "%s: spmd stops cleanly" % tag, sim.spmd.returncode)
+    finally:
+        sim.close()
+
+
+def kmem_fail_case(tmp, tag, mode, expect, modprobe=None):
+    """modprobe fails (or is missing, or loads nothing): every device is
+    failed with a reason that says so, nothing is bound or added, spmd
+    serves and does not retry; once modprobe works a reload converges."""
+    sim = KmemSim(tmp, tag, mode, modprobe=modprobe)
+    try:
+        devs = sim.devices()
+        ok = wait_for(sim.settled, 30) and all(sim.wait_state(d, ("failed",)) for d in devs)
+        reasons = [str(sim.dev(d, "StateReason")) for d in devs]
+        result(ok and all(expect in r and "kmem driver not loaded" in r for r in reasons),
+               "%s: every device failed, reason: %s" % (tag, reasons[0] if reasons else None), reasons)
+        result(not sim.kmem_loaded() and all(sim.driver(d) == "" and sim.blocks(d) == [] for d in devs) and
+               sim.read("devices/system/node/has_memory") == "0",
+               "%s: nothing half-applied: no driver bound, no memory added, no node gained memory" % tag,
+               [(d, sim.driver(d), sim.blocks(d)) for d in devs])
+        q, counts = quiet_for(sim, 1.0)
+        runs = len([x for x in sim.mp_lines() if x.startswith("args:")])
+        result(q and sim.mgr("Version") is not None and runs <= len(devs),
+               "%s: spmd serves and does not retry (modprobe ran %d time(s) for %d devices)" % (tag, runs, len(devs)),
+               counts)
+        if modprobe is None:
+            sim.set_mode("load")
+            sim.spmd.send_signal(signal.SIGHUP)
+            ok = all(sim.wait_state(d, ("online",)) for d in devs)
+            result(ok and all(sim.online_movable(d) for d in devs),
+                   "%s: with a working modprobe a reload converges" % tag,
+                   [(d, sim.dev(d, "ManagedState"), sim.dev(d, "StateReason")) for d in devs])
+        sim.stop()
+        result(sim.spmd.returncode == 0, "%s: spmd stops cleanly" % tag, sim.spmd.returncode)
+    finally:
+        sim.close()
+
+
+def kmem_unmarked_case(tmp):
+    """dax0.0's mark cannot be written (EIO, every time): it fails and is
+    held. The other devices still need kmem; loading it must not let kmem
+    take dax0.0 unmarked (as System RAM, latching node 2 until reboot)."""
+    tag = "kmem-unmarked"
+    sim = KmemSim(tmp, tag, "load")
+    try:
+        # spmd is running already: stop it, arm the fault, restart
+        sim.stop()
+        sim.ctl("fail", sim.real("bus/dax/devices/dax0.0/spm_node"), 1, "EIO", 0)
+        sim.start()
+        others = [d for d in sim.devices() if d != "dax0.0"]
+        ok = wait_for(sim.settled, 30) and sim.wait_state("dax0.0", ("failed",)) and \
+            all(sim.wait_state(d, ("online",)) for d in others)
+        result(ok, "%s: dax0.0 failed (its mark), the others online" % tag,
+               [(d, sim.dev(d, "ManagedState"), sim.dev(d, "StateReason")) for d in sim.devices()])
+        at = [x for x in sim.mp_lines() if x.startswith("at-load dax0.0")]
+        result(sim.driver("dax0.0") != "kmem" and sim.blocks("dax0.0") == [] and
+               sim.read("bus/dax/devices/dax0.0/spm_node") == "0" and at and "driver=device_dax" in at[0],
+               "%s: kmem did not take the unmarked dax0.0 (kept on device_dax before the load)" % tag,
+               (sim.driver("dax0.0"), sim.blocks("dax0.0"), at))
+        result("Input/output error" in str(sim.dev("dax0.0", "StateReason")),
+               "%s: dax0.0 keeps the reason of its own failure" % tag, sim.dev("dax0.0", "StateReason"))
+        sim.ctl("clear-faults")
+        sim.spmd.send_signal(signal.SIGHUP)
+        ok = sim.wait_state("dax0.0", ("online",)) and wait_for(lambda: sim.online_movable("dax0.0"))
+        result(ok and sim.read("bus/dax/devices/dax0.0/spm_node") == "1",
+               "%s: after the fault a reload brings dax0.0 from device_dax to SPM online" % tag,
+               (sim.dev("dax0.0", "ManagedState"), sim.dev("dax0.0", "StateReason"), sim.blocks("dax0.0")))
+        sim.stop()
+        result(sim.spmd.returncode == 0, "%s: spmd stops cleanly" % tag, sim.spmd.returncode)
+    finally:
+        sim.close()
+
+
+# ---- CXL regions: marking faults and races ----
+
+def region_dax(sim, region):
+    """The dax device a region's probe created, None before."""
+    d = os.path.join(sim.sysfs, "bus/cxl/devices", region, "dax_" + region)
+    if not os.path.isdir(d):
+        return None
+    names = [n for n in os.listdir(d) if n.startswith("dax")]
+    return names[0] if names else None
+
+
+def region_bound(sim, region):
+    return os.path.lexists(os.path.join(sim.sysfs, "bus/cxl/devices", region, "driver"))
+
+
+def add_region_paused(sim, node, *extra):
+    """spmd stopped, a CXL region added (and whatever extra() does), spmd
+    resumed once the add is queued to it."""
+    sim.settled()
+    sim.spmd.send_signal(signal.SIGSTOP)
+    rc, out = sim.ctl("add-region", "node=%d" % node, "size=512M")
+    region = out.split()[-1] if rc == 0 else None
+    for f in extra:
+        f(region)
+    sim.ctl("sync")
+    sim.spmd.send_signal(signal.SIGCONT)
+    return region
+
+
+def region_fault_case(sim, tag, errno_name, node, retry):
+    """regionZ/spm_node fails: the region is reported failed with the errno,
+    its driver is not bound (so no dax device, no memory), no retry loop;
+    a new trigger after the fault (a reload, or a "change" uevent of the
+    region as udevadm trigger sends) marks it, binds it, and its dax
+    device comes up SPM and online."""
+    mark = len(sim.logtext())
+    path = {}
+
+    def arm(region):
+        path["p"] = sim.real("bus/cxl/devices/%s/spm_node" % region)
+        sim.ctl("fail", path["p"], 1, errno_name, 0)
+
+    region = add_region_paused(sim, node, arm)
+    text = lambda: sim.logtext()[mark:]
+    msg = os.strerror(getattr(__import__("errno"), errno_name))
+    ok = wait_for(lambda: ("Device '%s' is failed" % region) in text())
+    line = next((x for x in text().splitlines() if ("Device '%s' is failed" % region) in x), "")
+    result(ok and msg in line and "mark" in line.lower(),
+           "%s: %s on %s/spm_node: the region is reported failed with the errno" % (tag, errno_name, region), line)
+    result(not region_bound(sim, region) and region_dax(sim, region) is None,
+           "%s: %s: the region's driver is not bound, no dax device, no memory" % (tag, errno_name),
+           (region_bound(sim, region), region_dax(sim, region)))
+    q, counts = quiet_for(sim, 1.0)
+    result(q and sim.mgr("Version") is not None, "%s: %s: spmd serves and does not retry" % (tag, errno_name),
+           counts)
+    sim.ctl("clear-faults")
+    if retry == "reload":
+        sim.spmd.send_signal(signal.SIGHUP)
+    else:
+        sim.ctl("write", sim.real("bus/cxl/devices/%s/uevent" % region), "change")
+    ok = wait_for(lambda: region_dax(sim, region) is not None, 20)
+    dax = region_dax(sim, region)
+    ok = ok and sim.wait_state(dax, ("online",)) and wait_for(lambda: sim.online_movable(dax))
+    result(ok and sim.read("bus/dax/devices/%s/spm_node" % dax) == "1",
+           "%s: %s: after the fault a %s marks the region and %s comes up SPM, online" % (tag, errno_name,
+                                                                                         retry, dax),
+           (dax, dax and sim.dev(dax, "ManagedState"), dax and sim.dev(dax, "StateReason")))
+
+
+def region_bound_early_case(sim, tag, node, how):
+    """The region's driver binds before spmd could mark it (a firmware
+    region, or another agent binding cxl_region): its dax device comes up
+    unmarked and kmem adds it as System RAM at once. spmd must report it
+    (needs-reboot, the reason saying why) and must not online that memory."""
+    def bind(region):
+        if how == "agent":
+            sim.ctl("write", "bus/cxl/drivers/cxl_region/bind", region)
+
+    if how == "firmware":
+        sim.settled()
+        sim.spmd.send_signal(signal.SIGSTOP)
+        rc, out = sim.ctl("add-region", "node=%d" % node, "size=512M", "auto=1")
+        region = out.split()[-1]
+        sim.ctl("sync")
+        sim.spmd.send_signal(signal.SIGCONT)
+    else:
+        region = add_region_paused(sim, node, bind)
+    dax = region_dax(sim, region)
+    ok = dax is not None and sim.wait_state(dax, ("needs-reboot",))
+    reason = dax and sim.dev(dax, "StateReason")
+    result(ok and "System RAM" in str(reason) and "reboot" in str(reason),
+           "%s: region bound before the mark (%s): %s is needs-reboot, saying why" % (tag, how, dax),
+           (dax, dax and sim.dev(dax, "ManagedState"), reason))
+    wait_for(sim.settled)
+    result(dax and sim.blocks(dax) and sim.no_online_blocks(dax) and sim.read("bus/dax/devices/%s/spm_node" % dax) == "0",
+           "%s: (%s) spmd did not online that System RAM" % (tag, how), dax and sim.blocks(dax))
+
+
+def region_gone_case(sim, tag, node):
+    """A region removed between the uevent and spmd's write: the write
+    finds it gone (ENODEV/ENOENT). That is normal: no failure reported for
+    it, and the rest of the plan still runs in the same pass."""
+    sim.settled()
+    mark = len(sim.logtext())
+    sim.spmd.send_signal(signal.SIGSTOP)
+    regions = []
+    for k in range(3):
+        rc, out = sim.ctl("add-region", "node=%d" % (node + k), "size=512M")
+        regions.append(out.split()[-1])
+    first, gone, last = regions
+    # the first mark write takes a while: the second region goes meanwhile
+    sim.ctl("delay", sim.real("bus/cxl/devices/%s/spm_node" % first), 1500)
+    sim.ctl("sync")
+    sim.spmd.send_signal(signal.SIGCONT)
+    # remove it once spmd is inside that write (its debug line comes just
+    # before), so the removal falls between the plan and the next write
+    wait_for(lambda: ("mark-region '%s'" % first) in sim.logtext()[mark:], 30, 0.02)
+    time.sleep(0.2)
+    rc, _ = sim.ctl("remove-region", gone)
+    sim.ctl("clear-faults")
+    ok = wait_for(lambda: region_dax(sim, last) is not None and region_dax(sim, first) is not None, 20)
+    dl = region_dax(sim, last)
+    ok = ok and sim.wait_state(dl, ("online",))
+    text = sim.logtext()[mark:]
+    result(rc == 0 and ok, "%s: %s removed mid-pass; %s and %s still come up" % (tag, gone, first, last),
+           (rc, region_dax(sim, first), dl, dl and sim.dev(dl, "ManagedState")))
+    failed = [x for x in text.splitlines() if gone in x and ("is failed" in x or "Failed to" in x)]
+    result(not failed and ("'%s' went away" % gone) in text,
+           "%s: a region that went away is not reported as a failure" % tag, failed or text[-2000:])
+    passes = [n for n in executed_lines(text) if n > 0]
+    result(bool(passes) and "stopped at a failure" not in text,
+           "%s: the pass did not stop at the vanished region" % tag, passes)
+
+
+def region_runs(tmp, only):
+    if only and not only.startswith("cxl"):
+        return
+    try:
+        sim = Sim(tmp, "cxl-spm-v2.ini", POLICY_SPM, "cxl")
+    except RuntimeError as e:
+        result(False, "cxl: simulated kernel starts", e)
+        return
+    try:
+        tag = "cxl"
+        wait_for(sim.settled, 30)
+        region_fault_case(sim, tag, "EIO", 4, "reload")
+        region_fault_case(sim, tag, "EINVAL", 5, "change uevent")
+        region_bound_early_case(sim, tag, 6, "firmware")
+        region_bound_early_case(sim, tag, 7, "agent")
+        region_gone_case(sim, tag, 8)
+        alive = sim.spmd.poll() is None
+        sim.stop()
+        result(alive and sim.spmd.returncode == 0, "%s: spmd still running, stops cleanly" % tag,
+               sim.spmd.returncode)
+    finally:
+        sim.close()
+
+    # with kmem blacklisted the same early bind is recoverable: the dax
+    # device comes up unbound, spmd marks it itself and binds kmem
+    if only and only != "cxl-kmem-absent" and only != "cxl":
+        return
+    scen = os.path.join(tmp, "cxl-kmem-absent.ini")
+    with open(scen, "w") as f:
+        f.write("[kernel]\nmarking=spm-v2\nhotplug=v7\nauto_online_blocks=offline\nkmem=absent\npossible=0-7\n"
+                "[node 0]\ncpus=0\nmemory=1G\n[cgroup /]\nsubtree_control=+cpuset\n")
+    try:
+        sim = KmemSim(tmp, "cxl-kmem-absent", "load", scenario=scen)
+    except RuntimeError as e:
+        result(False, "cxl-kmem-absent: simulated kernel starts", e)
+        return
+    try:
+        tag = "cxl-kmem-absent"
+        wait_for(sim.settled, 30)
+        region = add_region_paused(sim, 5, lambda r: sim.ctl("write", "bus/cxl/drivers/cxl_region/bind", r))
+        dax = region_dax(sim, region)
+        ok = dax is not None and sim.wait_state(dax, ("online",)) and wait_for(lambda: sim.online_movable(dax))
+        result(ok and sim.read("bus/dax/devices/%s/spm_node" % dax) == "1",
+               "%s: region bound before the mark, kmem blacklisted: %s marked by spmd, SPM online" % (tag, dax),
+               (dax, dax and sim.dev(dax, "ManagedState"), dax and sim.dev(dax, "StateReason")))
+        sim.stop()
+    finally:
+        sim.close()
+
+
+# ---- private v3: what spmd can and cannot do ----
+
+def plan_json(sim):
+    p = subprocess.run(["busctl", "--address=" + sim.bus.address, "--json=short", "call", NAME, PATH, MGR, "Plan"],
+                       capture_output=True, text=True, timeout=60)
+    try:
+        return json.loads(json.loads(p.stdout)["data"][0])
+    except (ValueError, KeyError, IndexError):
+        return {}
+
+
+def private_v3_runs(tmp, only):
+    """Private v3 (no spm_node anywhere): spmd enables a private region
+    whose private_type is set, and its memory comes online on the private
+    node; it reports, naming the missing step, a private region without
+    private_type, a RAM region, and a device on a node that is not
+    private; it writes neither private_type nor anything of those."""
+    tag = "private-v3"
+    if only and only != tag:
+        return
+    try:
+        sim = Sim(tmp, "private-v3-cxl.ini", POLICY_SPM, tag)
+    except RuntimeError as e:
+        result(False, "%s: simulated kernel starts" % tag, e)
+        return
+    try:
+        wait_for(sim.settled, 30)
+        dax = region_dax(sim, "region0")
+        ok = dax is not None and sim.wait_state(dax, ("online",)) and wait_for(lambda: sim.online_movable(dax))
+        result(ok and sim.read("devices/system/node/has_private_memory") == "2",
+               "%s: region0 (private, private_type set) enabled by spmd; %s online on private node 2" % (tag, dax),
+               (dax, dax and sim.dev(dax, "ManagedState"), dax and sim.dev(dax, "StateReason"),
+                sim.read("devices/system/node/has_private_memory")))
+        wait_for(sim.settled)
+        blocked = {b.get("object"): b.get("reason", "") for b in plan_json(sim).get("blocked", [])}
+        r1 = blocked.get("region1", "")
+        result("private_type" in r1 and "before commit" in r1 and not region_bound(sim, "region1") and
+               sim.read("bus/cxl/devices/region1/private_type") == "",
+               "%s: region1 without private_type: reported, not enabled, no type written" % tag, (r1, blocked))
+        r2 = blocked.get("region2", "")
+        result("create_private_region" in r2 and not region_bound(sim, "region2"),
+               "%s: region2 (RAM) cannot become private: reported naming create_private_region, not enabled" % tag,
+               (r2, blocked))
+        reason = str(sim.dev("dax9.0", "StateReason"))
+        result(sim.dev("dax9.0", "ManagedState") == "failed" and "node 5 is not private" in reason and
+               "create_private_region" in reason and sim.no_online_blocks("dax9.0"),
+               "%s: dax9.0 on a node that is not private: failed, the reason names the missing step" % tag, reason)
+        q, counts = quiet_for(sim, 1.0)
+        result(q, "%s: no retry loop" % tag, counts)
+        sim.stop()
+        result(sim.spmd.returncode == 0, "%s: spmd stops cleanly" % tag, sim.spmd.returncode)
+    finally:
+        sim.close()
+
+
+def kmem_runs(tmp, only):
+    if only and not only.startswith("kmem"):
+        return
+    for name, fn in (("kmem-load", lambda: kmem_boot_case(tmp)),
+                     ("kmem-fail", lambda: kmem_fail_case(tmp, "kmem-fail", "fail", "exited with status 1")),
+                     ("kmem-missing", lambda: kmem_fail_case(tmp, "kmem-missing", "load", "cannot run",
+                                                             modprobe="/nonexistent/sbin/modprobe")),
+                     ("kmem-noop", lambda: kmem_fail_case(tmp, "kmem-noop", "noop", "did not appear")),
+                     ("kmem-unmarked", lambda: kmem_unmarked_case(tmp))):
+        if only and not name.startswith(only):
+            continue
+        try:
+            fn()
+        except RuntimeError as e:
+            result(False, "%s: simulated kernel starts" % name, e)
 
 
 def main():
@@ -474,6 +928,9 @@ def main():
             if only and only != tag:
                 continue
             run_scenario(tmp, tag, scen, pol, boot, node0, spm, **kw)
+        kmem_runs(tmp, only)
+        region_runs(tmp, only)
+        private_v3_runs(tmp, only)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -226,6 +226,50 @@ static void test_private_v4(void) {
                    "not through dax devices; cannot mark it\n");
 }
 
+/* Private v3: a device on a node that is not private cannot become SPM;
+ * one on a private node needs no mark; a RAM region cannot become
+ * private; a private region is enabled only when its private_type is set
+ * (spmd never chooses one). */
+static void test_private_v3(void) {
+        _cleanup_(spm_policy_freep) spm_policy *pol = tp_policy(ACCEL_POLICY);
+        spm_features f = tt_features(TT_PRIVATE_V4);
+
+        f.marking = SPM_MARKING_PRIVATE_V3;
+        f.private_nodes = SPM_PRIVATE_V3;
+        f.sysram_view = SPM_SYSRAM_VIEW_MEMS_SYSRAM;
+        {
+                _cleanup_(spm_topology_freep) spm_topology *t = accel_host("device_dax", -1);
+
+                t->has_private_memory_present = true;
+                CHECK_PLAN(pol, t, &f, NULL,
+                           "! dax0.0: private v3 kernel: memory becomes private only through a CXL region created with "
+                           "decoderX.Y/create_private_region and given regionN/private_type before commit; node 2 is "
+                           "not private, so spmd cannot make this device SPM\n");
+                spm_nodemask_set(&t->has_private_memory, 2);
+                CHECK_PLAN(pol, t, &f, NULL,
+                           "unbind dax0.0 device_dax\n"
+                           "bind dax0.0 kmem\n"
+                           "online-blocks dax0.0 state=online_movable\n");
+        }
+        {
+                _cleanup_(spm_topology_freep) spm_topology *t = tt_new("0-1");
+
+                tt_region(t, "region3", UUID_A, "0x1234", NULL, -1);
+                CHECK_PLAN(pol, t, &f, NULL,
+                           "! region3: private v3 kernel: a RAM region cannot become private; the region must be "
+                           "created with decoderX.Y/create_private_region and given regionN/private_type before "
+                           "commit (spmd does not create or commit regions); not enabling it as System RAM\n");
+                free(t->regions[0].mode);
+                t->regions[0].mode = strdup("private");
+                CHECK_PLAN(pol, t, &f, NULL,
+                           "! region3: private region without regionN/private_type: the kernel will not probe it; "
+                           "its creator must write private_type before commit (after commit only deleting and "
+                           "re-creating the region helps); spmd does not choose a type\n");
+                t->regions[0].private_type = strdup("zswap");
+                CHECK_PLAN(pol, t, &f, NULL, "bind-region region3 cxl_region\n");
+        }
+}
+
 static void test_sysram_slow_tier(void) {
         _cleanup_(spm_policy_freep) spm_policy *pol = tp_policy(
                 "[Device slow]\nMatchProvider=cxl\nMatchSize=4G\nClass=sysram\nMemmapOnMemory=yes\n");
@@ -459,6 +503,7 @@ int main(void) {
         TEST(test_stock_soft);
         TEST(test_spm_v1_hotplug_v2);
         TEST(test_private_v4);
+        TEST(test_private_v3);
         TEST(test_sysram_slow_tier);
         TEST(test_per_block);
         TEST(test_region_before_bind);

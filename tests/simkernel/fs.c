@@ -192,6 +192,8 @@ static int build_dax(sk_fs *fs, const sk_model *m) {
 
         for (int d = SK_DRV_DEVICE_DAX; d < _SK_DRV_MAX; d++) {
                 const char *dn = sk_driver_to_string((sk_driver) d);
+                if (d == SK_DRV_KMEM && !m->kmem_loaded)
+                        continue;       /* the driver directory comes with the module */
                 if ((r = FILE_(0200, A_DRV_NEW_ID, d, 0, "bus/dax/drivers/%s/new_id", dn)) < 0 ||
                     (r = FILE_(0200, A_DRV_REMOVE_ID, d, 0, "bus/dax/drivers/%s/remove_id", dn)) < 0 ||
                     (r = FILE_(0200, A_DRV_BIND, d, 0, "bus/dax/drivers/%s/bind", dn)) < 0 ||
@@ -288,6 +290,9 @@ static int build_cxl(sk_fs *fs, const sk_model *m) {
                         return r;
                 if (m->cfg.marking == SK_MARKING_SPM_V2 &&
                     (r = FILE_(0644, A_REG_SPM, x, 0, "%s/spm_node", dp)) < 0)
+                        return r;
+                if (sk_region_is_private(m, i) &&
+                    (r = FILE_(0644, A_REG_PRIVATE_TYPE, x, 0, "%s/private_type", dp)) < 0)
                         return r;
                 if (g->bound) {
                         char rdp[600];
@@ -590,7 +595,8 @@ int sk_fs_read(sk_model *m, const sk_entry *e, char **ret, size_t *ret_len) {
         case A_DREG_SIZE: s = fmt("%llu\n", (unsigned long long) m->dax[a].size); break;
         case A_DREG_ALIGN: s = fmt("%llu\n", (unsigned long long) m->dax[a].align); break;
         case A_DREG_AVAIL: s = strdup("0\n"); break;
-        case A_REG_MODE: s = strdup("ram\n"); break;
+        case A_REG_MODE: s = strdup(sk_region_is_private(m, a) ? "private\n" : "ram\n"); break;
+        case A_REG_PRIVATE_TYPE: s = fmt("%s\n", m->regions[a].private_type); break;
         case A_REG_SIZE: s = fmt("%llu\n", (unsigned long long) m->regions[a].size); break;
         case A_REG_RESOURCE: {
                 int di = m->regions[a].dax;
@@ -599,7 +605,7 @@ int sk_fs_read(sk_model *m, const sk_entry *e, char **ret, size_t *ret_len) {
         }
         case A_REG_UUID: s = strdup("\n"); break;
         case A_REG_SPM: s = fmt("%d\n", m->regions[a].spm_node); break;
-        case A_REG_COMMIT: s = strdup("1\n"); break;
+        case A_REG_COMMIT: s = strdup(m->regions[a].uncommitted ? "0\n" : "1\n"); break;
         case A_REG_WAYS: s = strdup("1\n"); break;
         case A_REG_GRAN: s = strdup("256\n"); break;
         case A_UEVENT: s = sk_fs_device_env(m, (sk_devkind) a, e->b); break;
@@ -681,8 +687,10 @@ int sk_fs_write(sk_model *m, const sk_entry *e, const char *buf, size_t len) {
         case A_REG_SPM: return sk_store_region_spm_node(m, (size_t) a, buf, len);
         case A_REG_BIND: return sk_store_region_bind(m, buf, len);
         case A_REG_UNBIND: return sk_store_region_unbind(m, buf, len);
-        case A_REG_SIZE: case A_REG_COMMIT: case A_REG_WAYS: case A_REG_GRAN:
-                return -EBUSY; /* committed region */
+        case A_REG_PRIVATE_TYPE: return sk_store_region_private_type(m, (size_t) a, buf, len);
+        case A_REG_COMMIT: return sk_store_region_commit(m, (size_t) a, buf, len);
+        case A_REG_SIZE: case A_REG_WAYS: case A_REG_GRAN:
+                return -EBUSY; /* set up before commit, not modelled */
         case A_UEVENT: return uevent_store(m, e, buf, len);
         case A_CG_SUBTREE: return sk_store_subtree_control(m, (size_t) a, buf, len);
         case A_CS_MEMS: return sk_store_cpuset_mems(m, (size_t) a, buf, len);

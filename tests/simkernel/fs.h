@@ -29,7 +29,7 @@ typedef enum sk_attr {
         A_DREG_ID, A_DREG_SIZE, A_DREG_ALIGN, A_DREG_AVAIL,
         A_DRV_NEW_ID, A_DRV_REMOVE_ID, A_DRV_BIND, A_DRV_UNBIND,   /* a = sk_driver */
         A_REG_MODE, A_REG_SIZE, A_REG_RESOURCE, A_REG_UUID, A_REG_SPM, A_REG_COMMIT,
-        A_REG_WAYS, A_REG_GRAN, A_REG_BIND, A_REG_UNBIND,
+        A_REG_WAYS, A_REG_GRAN, A_REG_BIND, A_REG_UNBIND, A_REG_PRIVATE_TYPE,
         A_UEVENT,                   /* a = device kind, b = index */
         A_CG_CONTROLLERS, A_CG_SUBTREE, A_CG_PROCS, A_CG_TYPE, A_CG_EVENTS,
         A_CS_MEMS, A_CS_MEMS_EFF, A_CS_SYSRAM, A_CS_CPUS, A_CS_CPUS_EFF,

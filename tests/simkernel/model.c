@@ -166,6 +166,7 @@ sk_model *sk_model_new(const sk_config *cfg) {
                 return NULL;
         m->cfg = *cfg;
         m->auto_online = cfg->auto_online;
+        m->kmem_loaded = !cfg->kmem_absent;
         m->next_phys = UINT64_C(1) << 32;
 
         m->cgroups = calloc(1, sizeof(sk_cgroup));
@@ -679,6 +680,8 @@ static bool id_listed(const sk_model *m, sk_driver drv, const char *name) {
 }
 
 static bool driver_match(const sk_model *m, sk_driver drv, const sk_dax *d) {
+        if (drv == SK_DRV_KMEM && !m->kmem_loaded)
+                return false;   /* no such driver on the bus */
         if (id_listed(m, drv, d->name))
                 return true;
         return d->kmem_region ? drv == SK_DRV_KMEM : drv == SK_DRV_DEVICE_DAX;
@@ -711,6 +714,8 @@ static int probe(sk_model *m, size_t di, sk_driver drv) {
 
         if (d->driver != SK_DRV_NONE)
                 return -EBUSY;
+        if (drv == SK_DRV_KMEM && !m->kmem_loaded)
+                return -ENODEV; /* the module is not loaded: nothing binds */
         if (d->stuck)
                 return -EBUSY; /* request_mem_region() of a leaked range */
 
@@ -767,6 +772,18 @@ static void driver_attach(sk_model *m, sk_driver drv) {
         for (size_t i = 0; i < m->n_dax; i++)
                 if (m->dax[i].present && m->dax[i].driver == SK_DRV_NONE && driver_match(m, drv, &m->dax[i]))
                         (void) probe(m, i, drv);
+}
+
+int sk_model_load_kmem(sk_model *m) {
+        if (m->kmem_loaded)
+                return 0;       /* modprobe of a loaded module succeeds */
+        m->kmem_loaded = true;
+        m->generation++;
+        emit(m, "add", "module", xasprintf("/module/kmem"), NULL);
+        emit(m, "add", "drivers", xasprintf("/bus/dax/drivers/kmem"), NULL);
+        /* driver_register() → bus_add_driver() → driver_attach() */
+        driver_attach(m, SK_DRV_KMEM);
+        return 0;
 }
 
 /* "daxR.I" exactly, else EINVAL (do_id_store) */
@@ -1079,6 +1096,10 @@ static int region_probe(sk_model *m, size_t ri) {
 
         if (g->bound)
                 return -EBUSY;
+        if (g->uncommitted)
+                return -ENXIO;  /* nothing decoded yet */
+        if (sk_region_is_private(m, ri) && !g->private_type[0])
+                return -ENXIO;  /* private v3: probe fails while private_type is unset */
         dp = sk_region_devpath(m, ri);
         if (!dp)
                 return -ENOMEM;
@@ -1104,7 +1125,22 @@ static int region_probe(sk_model *m, size_t ri) {
         return 0;
 }
 
+bool sk_region_is_private(const sk_model *m, size_t ri) {
+        return m->cfg.marking == SK_MARKING_PRIVATE_V3 && m->regions[ri].private_mem;
+}
+
 int sk_model_add_region(sk_model *m, int node, uint64_t size, bool spm_node, bool auto_region, bool private_mem) {
+        sk_region_spec spec = {
+                .node = node, .size = size, .spm_node = spm_node, .auto_region = auto_region,
+                .private_mem = private_mem,
+        };
+        return sk_model_add_region_spec(m, &spec);
+}
+
+int sk_model_add_region_spec(sk_model *m, const sk_region_spec *spec) {
+        int node = spec->node;
+        uint64_t size = spec->size;
+        bool spm_node = spec->spm_node, auto_region = spec->auto_region, private_mem = spec->private_mem;
         sk_region *p;
         unsigned id = 0;
         size_t ri;
@@ -1122,12 +1158,14 @@ int sk_model_add_region(sk_model *m, int node, uint64_t size, bool spm_node, boo
         m->regions[ri] = (sk_region) {
                 .present = true, .id = id, .node = node, .size = size, .spm_node = spm_node,
                 .auto_region = auto_region, .private_mem = private_mem, .dax = -1,
+                .uncommitted = spec->uncommitted,
         };
+        snprintf(m->regions[ri].private_type, sizeof m->regions[ri].private_type, "%s", strempty(spec->private_type));
         m->generation++;
         emit(m, "add", "cxl", slash(sk_region_devpath(m, ri)), "DEVTYPE=cxl_region", NULL);
         if (auto_region) {
                 int r = region_probe(m, ri);
-                if (r < 0)
+                if (r < 0 && r != -ENXIO)   /* ENXIO: the probe refused; it stays unbound */
                         return r;
         }
         return (int) ri;
@@ -1173,6 +1211,38 @@ int sk_store_region_spm_node(sk_model *m, size_t ri, const char *buf, size_t len
         if (r < 0)
                 return r;
         m->regions[ri].spm_node = v; /* no state check */
+        return 0;
+}
+
+int sk_store_region_private_type(sk_model *m, size_t ri, const char *buf, size_t len) {
+        sk_region *g = &m->regions[ri];
+        size_t n = len;
+
+        if (!g->uncommitted)
+                return -EBUSY;
+        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+                n--;
+        if (n == 0 || n >= sizeof g->private_type || memchr(buf, ' ', n))
+                return -EINVAL;
+        memcpy(g->private_type, buf, n);
+        g->private_type[n] = 0;
+        return 0;
+}
+
+int sk_store_region_commit(sk_model *m, size_t ri, const char *buf, size_t len) {
+        _cleanup_free_ char *s = strndup(buf, len);
+        bool v;
+        int r;
+
+        if (!s)
+                return -ENOMEM;
+        if (!m->regions[ri].uncommitted)
+                return -EBUSY;
+        r = sk_kstrtobool(s, &v);
+        if (r < 0)
+                return r;
+        if (v)
+                m->regions[ri].uncommitted = false;
         return 0;
 }
 

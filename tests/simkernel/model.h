@@ -128,7 +128,9 @@ typedef struct sk_region {
         bool spm_node;
         bool bound;                 /* cxl_region driver bound */
         bool auto_region;           /* firmware region, probed at boot */
-        bool private_mem;
+        bool private_mem;           /* private v3: mode "private" */
+        char private_type[32];      /* private v3: "" unset (probe refused) */
+        bool uncommitted;           /* commit not yet written */
         int dax;                    /* dax device created by probe, -1 none */
 } sk_region;
 
@@ -155,6 +157,7 @@ typedef struct sk_config {
         sk_memmap memmap;
         unsigned controllers;       /* SK_CTRL_* offered at the root */
         unsigned dram_tier, dax_tier;
+        bool kmem_absent;           /* kmem not loaded at boot (blacklisted) */
 } sk_config;
 
 typedef struct sk_model {
@@ -173,6 +176,7 @@ typedef struct sk_model {
         size_t n_regions;
 
         char **ids[_SK_DRV_MAX];    /* new_id lists of kmem and device_dax */
+        bool kmem_loaded;           /* bus/dax/drivers/kmem exists */
 
         sk_cgroup *cgroups;         /* [0] is the root */
         size_t n_cgroups;
@@ -219,7 +223,22 @@ int sk_model_remove_dax(sk_model *m, const char *name);
 /* A CXL RAM region. auto: assembled and probed at boot (its dax device
  * binds kmem at once). Otherwise committed and waiting for cxl_region. */
 int sk_model_add_region(sk_model *m, int node, uint64_t size, bool spm_node, bool auto_region, bool private_mem);
+/* The same, with the private v3 creation state: private_type (NULL or ""
+ * unset) and whether commit was written yet. */
+typedef struct sk_region_spec {
+        int node;
+        uint64_t size;
+        bool spm_node, auto_region, private_mem, uncommitted;
+        const char *private_type;
+} sk_region_spec;
+int sk_model_add_region_spec(sk_model *m, const sk_region_spec *spec);
 int sk_model_remove_region(sk_model *m, unsigned id);
+
+/* modprobe kmem: the driver registers ("add" uevents for the module and
+ * the driver) and its attach pass binds every unbound device it matches
+ * (its ID list is empty, so: the KMEM-flagged ones). A device already on
+ * device_dax stays there. 0 also when it was loaded already. */
+int sk_model_load_kmem(sk_model *m);
 
 int sk_model_find_dax(const sk_model *m, const char *name);
 int sk_model_find_region(const sk_model *m, unsigned id);
@@ -239,6 +258,11 @@ int sk_store_memmap(sk_model *m, size_t dax, const char *buf, size_t len);
 int sk_store_devstate(sk_model *m, size_t dax, const char *buf, size_t len);
 int sk_store_region_spm_node(sk_model *m, size_t region, const char *buf, size_t len);
 int sk_store_region_bind(sk_model *m, const char *buf, size_t len);
+/* private v3: EBUSY once committed, EINVAL for an empty word */
+int sk_store_region_private_type(sk_model *m, size_t region, const char *buf, size_t len);
+/* "1" commits an uncommitted region; a committed one refuses (EBUSY) */
+int sk_store_region_commit(sk_model *m, size_t region, const char *buf, size_t len);
+bool sk_region_is_private(const sk_model *m, size_t region);
 int sk_store_region_unbind(sk_model *m, const char *buf, size_t len);
 
 int sk_cgroup_mkdir(sk_model *m, const char *path);

@@ -313,6 +313,13 @@ int sk_scenario_load(const char *path, sk_model **ret_model, sk_faults *ret_faul
                                         r = -EINVAL;
                         } else if (streq(key, "possible")) {
                                 possible = v;
+                        } else if (streq(key, "kmem")) {
+                                if (streq(v, "loaded"))
+                                        cfg.kmem_absent = false;
+                                else if (streq(v, "absent"))
+                                        cfg.kmem_absent = true;
+                                else
+                                        r = -EINVAL;
                         } else if (streq(key, "memmap_on_memory")) {
                                 if (streq(v, "supported"))
                                         cfg.memmap = SK_MEMMAP_SUPPORTED;
@@ -374,26 +381,30 @@ int sk_scenario_load(const char *path, sk_model **ret_model, sk_faults *ret_faul
                         if (r >= 0)
                                 r = sk_model_add_dax(m, &spec);
                 } else if (streq(kind, "region")) {
-                        int node = -1;
-                        uint64_t size = UINT64_C(1) << 30;
-                        bool spm = false, autor = true, priv = false;
+                        sk_region_spec spec = { .node = -1, .size = UINT64_C(1) << 30, .auto_region = true };
+                        bool commit = true;
                         for (size_t k = 0; k + 1 < sec[s].n_kv && r >= 0; k += 2) {
                                 const char *key = sec[s].kv[k], *v = sec[s].kv[k + 1];
                                 if (streq(key, "node"))
-                                        node = atoi(v);
+                                        spec.node = atoi(v);
                                 else if (streq(key, "size"))
-                                        r = sk_parse_size(v, &size);
+                                        r = sk_parse_size(v, &spec.size);
                                 else if (streq(key, "spm_node"))
-                                        r = parse_bool(v, &spm);
+                                        r = parse_bool(v, &spec.spm_node);
                                 else if (streq(key, "auto"))
-                                        r = parse_bool(v, &autor);
+                                        r = parse_bool(v, &spec.auto_region);
                                 else if (streq(key, "private"))
-                                        r = parse_bool(v, &priv);
+                                        r = parse_bool(v, &spec.private_mem);
+                                else if (streq(key, "private_type"))
+                                        spec.private_type = v;
+                                else if (streq(key, "commit"))
+                                        r = parse_bool(v, &commit);
                                 else
                                         r = -EINVAL;
                         }
+                        spec.uncommitted = !commit;
                         if (r >= 0)
-                                r = sk_model_add_region(m, node, size, spm, autor, priv);
+                                r = sk_model_add_region_spec(m, &spec);
                 } else if (streq(kind, "cgroup")) {
                         int cg = sk_cgroup_find(m, arg);
                         if (cg < 0)

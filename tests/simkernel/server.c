@@ -514,25 +514,27 @@ int sk_control_command(char *line, char **ret_reply) {
         } else if (streq(argv[0], "remove-dax") && argc == 2) {
                 r = sk_model_remove_dax(model, argv[1]);
         } else if (streq(argv[0], "add-region")) {
-                int node = -1;
-                uint64_t size = UINT64_C(1) << 30;
-                bool spm = false, autor = false, priv = false;
+                sk_region_spec spec = { .node = -1, .size = UINT64_C(1) << 30 };
                 for (int i = 1; i < argc && r >= 0; i++) {
                         if (startswith(argv[i], "node="))
-                                node = atoi(argv[i] + 5);
+                                spec.node = atoi(argv[i] + 5);
                         else if (startswith(argv[i], "size="))
-                                r = sk_parse_size(argv[i] + 5, &size);
+                                r = sk_parse_size(argv[i] + 5, &spec.size);
                         else if (startswith(argv[i], "spm_node="))
-                                spm = streq(argv[i] + 9, "1");
+                                spec.spm_node = streq(argv[i] + 9, "1");
                         else if (startswith(argv[i], "auto="))
-                                autor = streq(argv[i] + 5, "1");
+                                spec.auto_region = streq(argv[i] + 5, "1");
                         else if (startswith(argv[i], "private="))
-                                priv = streq(argv[i] + 8, "1");
+                                spec.private_mem = streq(argv[i] + 8, "1");
+                        else if (startswith(argv[i], "private_type="))
+                                spec.private_type = argv[i] + 13;
+                        else if (startswith(argv[i], "commit="))
+                                spec.uncommitted = streq(argv[i] + 7, "0");
                         else
                                 r = -EINVAL;
                 }
                 if (r >= 0)
-                        r = sk_model_add_region(model, node, size, spm, autor, priv);
+                        r = sk_model_add_region_spec(model, &spec);
                 if (r >= 0)
                         (void) asprintf(&reply, "ok region%u\n", model->regions[r].id);
         } else if (streq(argv[0], "remove-region") && argc == 2) {
@@ -589,6 +591,8 @@ int sk_control_command(char *line, char **ret_reply) {
                 faults.drop_uevents = (unsigned) atoi(argv[1]);
         } else if (streq(argv[0], "burst") && argc == 2) {
                 r = sk_model_burst(model, (unsigned) atoi(argv[1]));
+        } else if (streq(argv[0], "load-kmem") && argc == 1) {
+                r = sk_model_load_kmem(model);
         } else if (streq(argv[0], "auto-online") && argc == 2) {
                 r = sk_store_auto_online(model, argv[1], strlen(argv[1]));
         } else if (streq(argv[0], "stats")) {

@@ -433,6 +433,27 @@ static double now(void) {
         return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
+/* kmem blacklisted: no driver directory, the hmem device unbound; a
+ * write to the missing new_id is ENOENT; "load-kmem" (what a test's fake
+ * modprobe runs) makes the directory appear and binds the device with the
+ * mark it has then. */
+static void test_kmem_absent(void) {
+        if (!start("[kernel]\nmarking=spm-v2\nkmem=absent\n" VM_NODES
+                   "[dax dax0.0]\nnode=2\nsize=1G\nprovider=hmem\n"))
+                return;
+        CHECK(!exists("bus/dax/drivers/kmem"));
+        CHECK(exists("bus/dax/drivers/device_dax/bind"));
+        CHECK(!exists("bus/dax/devices/dax0.0/driver"));
+        CHECK_INT(W("bus/dax/drivers/kmem/new_id", "dax0.0"), -ENOENT);
+        CHECK_INT(W("bus/dax/devices/dax0.0/spm_node", "1"), 0);
+        CHECK_INT(sk_sim_ctl(sim, NULL, "load-kmem"), 0);
+        CHECK(exists("bus/dax/drivers/kmem/new_id"));
+        CHECK(endswith(link_of("bus/dax/devices/dax0.0/driver"), "/kmem"));
+        CHECK_FILE("bus/dax/devices/dax0.0/spm_node", "1\n");
+        CHECK_INT(sk_sim_ctl(sim, NULL, "load-kmem"), 0);
+        stop();
+}
+
 static void test_faults_and_control(void) {
         char *reply = NULL;
         double t0;
@@ -649,6 +670,9 @@ static void test_feature_probe(void) {
                 { "private-v3.ini",        _SPM_MARKING_GEN_MAX, SPM_PRIVATE_V3, SPM_HOTPLUG_NONE,     SPM_SYSRAM_VIEW_MEMS_SYSRAM },
                 { "private-v4.ini",        _SPM_MARKING_GEN_MAX, SPM_PRIVATE_V4, SPM_HOTPLUG_NONE,     SPM_SYSRAM_VIEW_NONE },
                 { "cxl-spm-v2.ini",        SPM_MARKING_SPM_V2, SPM_PRIVATE_NONE, SPM_HOTPLUG_V7,       SPM_SYSRAM_VIEW_MEMS_SYSRAM },
+                /* nothing is kmem-bound yet, so no whole-device attribute to see */
+                { "private-v3-cxl.ini",    SPM_MARKING_PRIVATE_V3, SPM_PRIVATE_V3, SPM_HOTPLUG_NONE,   SPM_SYSRAM_VIEW_MEMS_SYSRAM },
+                { "kmem-absent.ini",       SPM_MARKING_SPM_V2, SPM_PRIVATE_NONE, SPM_HOTPLUG_UNKNOWN,  SPM_SYSRAM_VIEW_MEMS_SYSRAM },
         };
         const char *dir = getenv("SPM_SIMKERNEL_SCENARIOS");
 
@@ -714,6 +738,7 @@ int main(void) {
         TEST(test_hotplug_v2_v4);
         TEST(test_private);
         TEST(test_cxl);
+        TEST(test_kmem_absent);
         TEST(test_faults_and_control);
         TEST(test_udev);
         TEST(test_feature_probe);

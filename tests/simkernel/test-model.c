@@ -301,6 +301,58 @@ static void test_spm_v2_latch(void) {
         sk_model_free(m);
 }
 
+/* kmem blacklisted at boot: KMEM-flagged devices stay unbound, nothing
+ * binds them until the module loads; then its attach pass binds every
+ * unbound one it matches, with the mark each has at that moment, and
+ * leaves a device already on device_dax alone. */
+static void test_kmem_absent(void) {
+        sk_config c;
+        sk_model *m;
+        sk_dax_spec h0 = { .name = "dax1.0", .provider = SK_PROV_HMEM, .node = 2, .size = UINT64_C(1) << 30 };
+        sk_dax_spec h1 = { .name = "dax2.0", .provider = SK_PROV_HMEM, .node = 3, .size = UINT64_C(1) << 30 };
+        sk_dax_spec p = { .name = "dax3.0", .provider = SK_PROV_PMEM, .node = 4, .size = UINT64_C(1) << 30 };
+        sk_dax_spec k = { .name = "dax4.0", .provider = SK_PROV_HMEM, .node = 5, .size = UINT64_C(1) << 30,
+                          .driver = SK_DRV_KMEM };
+        int d0, d1, d2, d3;
+
+        sk_config_default(&c);
+        c.marking = SK_MARKING_SPM_V2;
+        c.kmem_absent = true;
+        m = sk_model_new(&c);
+        CHECK(m && sk_model_add_node(m, 0, "0", UINT64_C(512) << 20) >= 0);
+        d0 = sk_model_add_dax(m, &h0);
+        d1 = sk_model_add_dax(m, &h1);
+        d2 = sk_model_add_dax(m, &p);
+        d3 = sk_model_add_dax(m, &k);
+        CHECK(d0 >= 0 && d1 >= 0 && d2 >= 0 && d3 >= 0);
+        CHECK_INT(m->dax[d0].driver, SK_DRV_NONE);
+        CHECK_INT(m->dax[d1].driver, SK_DRV_NONE);
+        CHECK_INT(m->dax[d2].driver, SK_DRV_DEVICE_DAX);
+        CHECK_INT(m->dax[d3].driver, SK_DRV_NONE);        /* even when asked for */
+        CHECK_STREQ(events(m), "add dax dax1.0;add dax dax2.0;add dax dax3.0;bind dax dax3.0 DRIVER=device_dax;"
+                               "add dax dax4.0");
+        /* no driver: its files are gone too (the file layer), and a store
+         * that reaches the model finds no match */
+        CHECK_INT(sk_store_bind(m, SK_DRV_KMEM, W("dax1.0")), -ENODEV);
+        CHECK_INT(sk_store_spm_node(m, (size_t) d0, W("1")), 0);
+        /* dax3.0 parked on device_dax by ID: kmem must not take it */
+        CHECK_INT(sk_store_unbind(m, SK_DRV_DEVICE_DAX, W("dax3.0")), 0);
+        CHECK_INT(sk_store_new_id(m, SK_DRV_DEVICE_DAX, W("dax3.0")), 0);
+        (void) events(m);
+
+        CHECK_INT(sk_model_load_kmem(m), 0);
+        CHECK_INT(m->dax[d0].driver, SK_DRV_KMEM);
+        CHECK_INT(m->dax[d1].driver, SK_DRV_KMEM);
+        CHECK_INT(m->dax[d2].driver, SK_DRV_DEVICE_DAX);
+        CHECK_INT(m->dax[d3].driver, SK_DRV_KMEM);
+        CHECK_INT(m->nodes[2].latch, SK_LATCH_SPM);       /* marked before the load */
+        CHECK_INT(m->nodes[3].latch, SK_LATCH_SYSRAM);    /* not marked: System RAM */
+        CHECK(startswith(events(m), "add module kmem;add drivers kmem;add memory "));
+        CHECK_INT(sk_model_load_kmem(m), 0);              /* again: nothing */
+        CHECK_STREQ(events(m), "");
+        sk_model_free(m);
+}
+
 static void test_hotplug_v7(void) {
         sk_model *m = vm(SK_MARKING_SPM_V2, SK_HOTPLUG_V7, SK_ONLINE_OFFLINE, true);
         int di = sk_model_find_dax(m, "dax0.0");
@@ -431,6 +483,37 @@ static void test_private(void) {
         }
 }
 
+/* Private v3 regions: private_type only before commit, the probe refused
+ * while it is unset or the region is not committed. */
+static void test_private_v3_region(void) {
+        sk_config c;
+        sk_model *m;
+        sk_region_spec open_ = { .node = 3, .size = UINT64_C(1) << 30, .private_mem = true, .uncommitted = true };
+        sk_region_spec untyped = { .node = 4, .size = UINT64_C(1) << 30, .private_mem = true };
+        int a, b;
+
+        sk_config_default(&c);
+        c.marking = SK_MARKING_PRIVATE_V3;
+        m = sk_model_new(&c);
+        CHECK_INT(sk_model_add_node(m, 0, "0", UINT64_C(512) << 20), 0);
+        a = sk_model_add_region_spec(m, &open_);
+        b = sk_model_add_region_spec(m, &untyped);
+        CHECK(a >= 0 && b >= 0 && sk_region_is_private(m, (size_t) a));
+        CHECK_INT(sk_store_region_bind(m, W("region1")), -ENXIO);        /* committed, no type */
+        CHECK_INT(sk_store_region_private_type(m, (size_t) b, W("zswap")), -EBUSY);
+        CHECK_INT(sk_store_region_bind(m, W("region0")), -ENXIO);        /* not committed */
+        CHECK_INT(sk_store_region_private_type(m, (size_t) a, W("\n")), -EINVAL);
+        CHECK_INT(sk_store_region_private_type(m, (size_t) a, W("zswap\n")), 0);
+        CHECK_INT(sk_store_region_commit(m, (size_t) a, W("1")), 0);
+        CHECK_INT(sk_store_region_private_type(m, (size_t) a, W("other")), -EBUSY);
+        CHECK_STREQ(m->regions[a].private_type, "zswap");
+        CHECK_INT(sk_store_region_commit(m, (size_t) a, W("1")), -EBUSY);
+        CHECK_INT(sk_store_region_bind(m, W("region0")), 0);
+        CHECK(m->regions[a].dax >= 0 && m->dax[m->regions[a].dax].driver == SK_DRV_KMEM);
+        CHECK_STREQ(list(m, SK_LIST_HAS_PRIVATE), "3");
+        sk_model_free(m);
+}
+
 static void test_cxl(void) {
         sk_model *m = vm(SK_MARKING_SPM_V2, SK_HOTPLUG_V7, SK_ONLINE_OFFLINE, false);
         int ri, di;
@@ -556,9 +639,11 @@ int main(void) {
         TEST(test_stock_flow);
         TEST(test_auto_online_and_stuck);
         TEST(test_spm_v2_latch);
+        TEST(test_kmem_absent);
         TEST(test_hotplug_v7);
         TEST(test_hotplug_v4_v2);
         TEST(test_private);
+        TEST(test_private_v3_region);
         TEST(test_cxl);
         TEST(test_cgroups);
         TEST(test_hot_add_remove_and_burst);
