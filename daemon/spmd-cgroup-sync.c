@@ -62,6 +62,7 @@ int spmd_cgroup_sync_adopt(manager *m, spm_cgroup_tree *t) {
         /* What is queued may have happened after the read; applying it
          * again is harmless (every patch reads cgroupfs). */
         m->cgroup_sync.full_loads++;
+        log_debug("Read the whole cgroup tree: %zu cgroups (adopted as the model).", t->n);
         return adopt(m, t);
 }
 
