@@ -25,7 +25,7 @@ void spmd_cgroup_pending_done(spmd_cgroup_pending *s) {
 static void drop_pending(spmd_cgroup_pending *s) {
         spmd_cgroup_pending_done(s);
         s->reload = false;
-        s->systemd = false;
+        s->systemd_units = s->systemd_files = false;
 }
 
 static int adopt(manager *m, spm_cgroup_tree *t) {
@@ -86,9 +86,10 @@ static int load_path(spm_cgroup_model *cg, const char *path) {
 }
 
 /* What systemd owns: the root's and every slice's children (units come
- * and go there), and every unit cgroup's files (systemd rewrites them on
- * a re-apply). Delegated subtrees belong to their delegatee. */
-static int rescan_systemd(spm_cgroup_model *cg, unsigned *ret_changes) {
+ * and go there), and with files every unit cgroup's files (systemd
+ * rewrites them on a re-apply). Delegated subtrees belong to their
+ * delegatee. */
+static int rescan_systemd(spm_cgroup_model *cg, bool files, unsigned *ret_changes) {
         _cleanup_strv_free_ char **units = NULL;
         unsigned changes = 0;
         int r;
@@ -106,7 +107,7 @@ static int rescan_systemd(spm_cgroup_model *cg, unsigned *ret_changes) {
 
                 if (i < 0)
                         continue;       /* went with a rescanned slice */
-                if (i > 0) {
+                if (i > 0 && files) {
                         r = spm_cgroup_model_reread(cg, i);
                         if (r == -ESRCH) {
                                 changes++;
@@ -132,10 +133,10 @@ static int apply_patches(manager *m) {
         spmd_cgroup_pending *s = &m->cgroup_sync;
         spm_cgroup_model *cg = m->cgroups;
         _cleanup_strv_free_ char **removed = TAKE_PTR(s->removed), **load = TAKE_PTR(s->load);
-        bool systemd = s->systemd;
+        bool systemd = s->systemd_units || s->systemd_files, files = s->systemd_files;
         int r;
 
-        s->systemd = false;
+        s->systemd_units = s->systemd_files = false;
         /* removals first: a cgroup removed and made again is in both */
         for (char **p = removed; p && *p; p++) {
                 int i = spm_cgroup_model_find(cg, *p);
@@ -158,7 +159,7 @@ static int apply_patches(manager *m) {
         if (systemd) {
                 unsigned changes = 0;
 
-                r = rescan_systemd(cg, &changes);
+                r = rescan_systemd(cg, files, &changes);
                 if (r < 0)
                         return r;
                 log_debug("Read again what systemd owns: %u cgroup(s) came or went.", changes);

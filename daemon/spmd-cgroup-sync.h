@@ -14,9 +14,10 @@
  *     own children may have come before its watch), removals drop it;
  *   - a write that found the cgroup gone, or failed, reads that cgroup
  *     again: the model is known to be wrong there;
- *   - systemd's signals read again what systemd owns: the root and every
- *     slice are rescanned for new or gone children, every unit cgroup's
- *     files are read again (a re-apply rewrites them);
+ *   - systemd's signals read again what systemd owns: on UnitNew the root
+ *     and every slice are rescanned for new or gone children; after a
+ *     reload (or a new systemd) every unit cgroup's files are read again
+ *     too (a re-apply rewrites them);
  *   - a directory that gets a new watch is rescanned after the watch is in
  *     place, so nothing created between the read and the watch is missed.
  *
@@ -45,7 +46,8 @@ typedef struct manager manager;
 
 typedef struct spmd_cgroup_pending {
         bool reload;            /* read the whole tree again */
-        bool systemd;           /* read again what systemd owns */
+        bool systemd_units;     /* rescan the root and the slices (new units) */
+        bool systemd_files;     /* and read every unit cgroup's files again */
         bool watches_stale;     /* the tree's shape changed: recompute the watches */
         char **load;            /* read these again (created, or known wrong) */
         char **removed;         /* drop these (removal seen) */

@@ -339,8 +339,10 @@ void manager_cgroup_removed(manager *m, const char *path) {
         mark_dirty_internal(m, false, "cgroup removed");
 }
 
-void manager_cgroups_systemd_changed(manager *m, const char *why) {
-        m->cgroup_sync.systemd = true;
+void manager_cgroups_systemd_changed(manager *m, bool reapplied, const char *why) {
+        m->cgroup_sync.systemd_units = true;
+        if (reapplied)
+                m->cgroup_sync.systemd_files = true;
         mark_dirty_internal(m, false, why);
 }
 

@@ -114,9 +114,9 @@ void manager_cgroup_created(manager *m, const char *path);
 /* A cgroup was removed: the next pass drops it from the model. */
 void manager_cgroup_removed(manager *m, const char *path);
 
-/* systemd reloaded, re-applied or added units: the next pass reads again
- * what systemd owns (spmd-cgroup-sync.h). */
-void manager_cgroups_systemd_changed(manager *m, const char *why);
+/* systemd added units, or (reapplied) reloaded and re-applied them: the
+ * next pass reads again what systemd owns (spmd-cgroup-sync.h). */
+void manager_cgroups_systemd_changed(manager *m, bool reapplied, const char *why);
 
 /* Events were lost: the next pass reads the whole cgroup tree. */
 void manager_cgroups_resync(manager *m, const char *why);
