@@ -468,8 +468,8 @@ typedef struct cg {
         spm_nodemask want;          /* what the policy gives this cgroup */
         spm_nodemask target;        /* want ∪ what the cgroups below need */
         spm_nodemask cur;           /* effective now */
-        char *rule;
-        spm_nodemask bridge;
+        const char *rule;           /* own, or an ancestor's (no copy per cgroup) */
+        char *own;                  /* the label of the rule that matched this one */
         bool skip, write, widen, early, bridged;
 } cg;
 
@@ -487,11 +487,7 @@ static int plan_cgroups(ctx *c) {
                 t->cgroups[0].cpuset.effective : c->topo->has_memory;
         v[0].want = c->sysram_nodes;
         v[0].cur = root_now;
-        v[0].rule = strdup("default");
-        if (!v[0].rule) {
-                r = -ENOMEM;
-                goto finish;
-        }
+        v[0].rule = "default";
 
         for (size_t i = 1; i < t->n; i++) {
                 const spm_cgroup *g = &t->cgroups[i];
@@ -528,15 +524,13 @@ static int plan_cgroups(ctx *c) {
                                                 s = spm_nodemask_or(&s, &c->pool_nodes[pi]);
                                 }
                                 x->want = s;
-                                x->rule = TAKE_PTR(lbl);
+                                x->rule = x->own = TAKE_PTR(lbl);
                         }
                         if (r < 0)
                                 goto finish;
                 }
-                if (!x->rule && !(x->rule = strdup(p->rule))) {
-                        r = -ENOMEM;
-                        goto finish;
-                }
+                if (!x->rule)
+                        x->rule = p->rule;
         }
 
         for (size_t i = 0; i < t->n; i++)
@@ -606,17 +600,18 @@ static int plan_cgroups(ctx *c) {
                          * target, which can neither fall back nor let
                          * anything else in; the final mask follows once
                          * the parent has widened. */
-                        x->bridge = spm_nodemask_or(&x->cur, &x->target);
                         x->bridged = true;
                 }
         }
 
         /* 1: narrowing, and masks that must be set before anything grows; deepest first */
         for (size_t i = t->n - 1; i > 0; i--) {
-                if (v[i].bridged)
-                        r = add_cgroup_write(c, (int) i, &v[i].bridge, v[i].rule,
+                if (v[i].bridged) {
+                        spm_nodemask bridge = spm_nodemask_or(&v[i].cur, &v[i].target);
+
+                        r = add_cgroup_write(c, (int) i, &bridge, v[i].rule,
                                              "bridge: keep what it has and add the target, so its parent can widen without leaking");
-                else if (v[i].early && v[i].widen)
+                } else if (v[i].early && v[i].widen)
                         r = add_cgroup_write(c, (int) i, &v[i].target, v[i].rule,
                                              "set before anything above it grows, so nothing leaks into it");
                 else if (v[i].write && !v[i].widen)
@@ -663,7 +658,7 @@ static int plan_cgroups(ctx *c) {
 
 finish:
         for (size_t i = 0; i < t->n; i++)
-                free(v[i].rule);
+                free(v[i].own);
         free(v);
         return r;
 }
