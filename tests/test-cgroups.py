@@ -506,6 +506,21 @@ def check_model(s):
            (drifted, rc, err, sim.eff("jobs/b")))
     result(whole_reads(s) == before + 2, "Verify read the tree whole each time (%d)" % (whole_reads(s) - before))
 
+    # the read-back still sees what the model does not: pods/ narrowed
+    # behind spmd's back, then a new cgroup there is written on the
+    # model's belief; the kernel gives it less than the policy means
+    s.settled()
+    sim.write("pods", "cpuset.mems", "0")
+    os.mkdir(os.path.join(sim.root, "pods", "intruder-drift"))
+    ok = wait_for(lambda: "Cgroup 'pods/intruder-drift' allocates from nodes '0' by default, the policy means '0-1'"
+                  in s.logtext())
+    result(ok, "read-back: a mismatch the model could not predict is reported",
+           [x for x in s.logtext().splitlines() if "intruder-drift" in x][-4:])
+    rc, data, err = s.bus.busctl("call", NAME, PATH, MGR, "Verify")
+    ok = wait_for(lambda: sim.eff("pods") == {0, 1, 2} and sim.eff("pods/intruder-drift") == {0, 1})
+    result(rc == 0 and ok and s.settled(), "Verify repairs the drifted parent",
+           (rc, err, sim.eff("pods"), sim.eff("pods/intruder-drift")))
+
 
 # ---- scenario 2: systemd backend against a fake systemd1 ----
 
