@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -131,13 +133,61 @@ static int read_one(spm_cgroup_tree *t, int fd, int index) {
         return 0;
 }
 
+static int cmp_names(const void *a, const void *b) {
+        return strverscmp_simple(*(char * const *) a, *(char * const *) b);
+}
+
+/* The subdirectories of dirfd, sorted. The entry type readdir gives saves
+ * a stat of each of a cgroup's dozen files; filesystems that do not give
+ * it get the stat. */
+static int list_subdirs(int dirfd, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
+        int fd, r;
+
+        fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        d = fdopendir(fd);
+        if (!d) {
+                r = negative_errno();
+                close(fd);
+                return r;
+        }
+        for (;;) {
+                struct dirent *de;
+                struct stat st;
+
+                errno = 0;
+                de = readdir(d);
+                if (!de) {
+                        if (errno != 0)
+                                return negative_errno();
+                        break;
+                }
+                if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+                        continue;
+                if (de->d_type == DT_UNKNOWN) {
+                        if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+                                continue;
+                } else if (de->d_type != DT_DIR)
+                        continue;
+                r = strv_extend(&l, de->d_name);
+                if (r < 0)
+                        return r;
+        }
+        qsort(l, strv_length(l), sizeof(char *), cmp_names);
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
 static int walk(spm_cgroup_tree *t, int dirfd, int index) {
         _cleanup_strv_free_ char **names = NULL;
         int r;
 
         if (t->cgroups[index].depth >= MAX_DEPTH)
                 return 0;
-        r = dir_list_at(dirfd, ".", NULL, &names);
+        r = list_subdirs(dirfd, &names);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
@@ -145,11 +195,9 @@ static int walk(spm_cgroup_tree *t, int dirfd, int index) {
 
         for (char **n = names; n && *n; n++) {
                 _cleanup_close_ int fd = -EBADF;
-                struct stat st;
                 int child;
 
-                if (fstatat(dirfd, *n, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
-                        continue;
+                /* (O_NOFOLLOW|O_DIRECTORY: a symlink or file is no cgroup) */
                 fd = openat(dirfd, *n, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
                 if (fd < 0)
                         continue;
