@@ -470,6 +470,7 @@ typedef struct cg {
         spm_nodemask cur;           /* effective now */
         const char *rule;           /* own, or an ancestor's (no copy per cgroup) */
         char *own;                  /* the label of the rule that matched this one */
+        int parent;                 /* the tree's, here so the later loops stay in this array */
         bool skip, write, widen, early, bridged;
 } cg;
 
@@ -494,6 +495,7 @@ static int plan_cgroups(ctx *c) {
                 const spm_policy_cgroup *rule, *conflict = NULL;
                 cg *x = &v[i], *p = &v[g->parent];
 
+                x->parent = g->parent;
                 x->cur = spm_cgroup_effective(&g->cpuset.mems, &p->cur);
                 x->skip = p->skip || !g->has_cpuset;
                 x->want = p->want;
@@ -531,20 +533,19 @@ static int plan_cgroups(ctx *c) {
                 }
                 if (!x->rule)
                         x->rule = p->rule;
+                x->target = x->want;
         }
-
-        for (size_t i = 0; i < t->n; i++)
-                v[i].target = v[i].want;
+        v[0].target = v[0].want;
         for (size_t i = t->n - 1; i > 0; i--)
                 if (!v[i].skip)
-                        v[t->cgroups[i].parent].target = spm_nodemask_or(&v[t->cgroups[i].parent].target, &v[i].target);
+                        v[v[i].parent].target = spm_nodemask_or(&v[v[i].parent].target, &v[i].target);
         for (size_t i = 1; i < t->n; i++)
                 v[i].target = spm_nodemask_and(&v[i].target, &c->root_final);
         v[0].target = c->root_final;
 
         for (size_t i = 1; i < t->n; i++) {
                 const spm_cgroup *g = &t->cgroups[i];
-                cg *x = &v[i], *p = &v[g->parent];
+                cg *x = &v[i], *p = &v[x->parent];
                 spm_nodemask result, s;
 
                 if (x->skip)
@@ -573,11 +574,12 @@ static int plan_cgroups(ctx *c) {
         }
         for (size_t i = 1; i < t->n; i++) {
                 const spm_cgroup *g = &t->cgroups[i];
-                cg *x = &v[i], *p = &v[g->parent];
+                cg *x = &v[i], *p;
                 spm_nodemask overlap;
 
                 if (!x->write)
                         continue;
+                p = &v[x->parent];
                 /* A mask that is empty or reaches beyond the target lets
                  * nodes in as soon as anything above it grows: an
                  * ancestor's widening or memory coming online. Such a
