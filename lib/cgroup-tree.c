@@ -176,8 +176,9 @@ static int list_subdirs(int dirfd, char ***ret) {
                 if (r < 0)
                         return r;
         }
-        qsort(l, strv_length(l), sizeof(char *), cmp_names);
-        *ret = TAKE_PTR(l);
+        if (l)
+                qsort(l, strv_length(l), sizeof(char *), cmp_names);
+        *ret = TAKE_PTR(l);     /* NULL: none */
         return 0;
 }
 
