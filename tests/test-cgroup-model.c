@@ -119,6 +119,11 @@ static void test_model(void) {
                 CHECK_MASK(m->tree->cgroups[i].cpuset.mems, "1");
         check_consistent(m);
 
+        /* a file is no cgroup */
+        put("a/notes", "x\n");
+        CHECK_INT(spm_cgroup_model_load(m, "a/notes"), -ESRCH);
+        CHECK_INT(spm_cgroup_model_find(m, "a/notes"), -ENOENT);
+
         /* its parent unknown: the caller must look further up */
         CHECK_INT(spm_cgroup_model_load(m, "zz/top"), -ENOENT);
         /* gone: dropped, with its subtree */
