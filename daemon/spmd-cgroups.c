@@ -14,46 +14,17 @@
 #include "macro.h"
 #include "paths.h"
 #include "planner.h"
+#include "spmd-cgroup-readback.h"
+#include "spmd-cgroup-sync.h"
 #include "spmd-cgroups.h"
 #include "spmd-manager.h"
 #include "spmd-systemd.h"
 #include "strutil.h"
 
 spmd_cgroup_stats spmd_cgroup_stats_global;
-bool spmd_cgroup_readback = true;
 
 static const char *display(const char *path) {
         return path[0] ? path : "/";
-}
-
-/* Read back what the kernel made of a write. effective may be narrower
- * than the mask while a parent has yet to widen (a later step of the same
- * plan); wider means the kernel fell back to the parent's mask because
- * the written one missed it entirely: that lets in nodes the policy keeps
- * out, and is reported. */
-static void check_effective(const char *cgroup, const spm_nodemask *mask) {
-        _cleanup_free_ char *path = NULL;
-        spm_nodemask eff;
-        int r;
-
-        path = spm_path_join(SPM_PATH_CGROUPFS, "%s/cpuset.mems.effective", cgroup);
-        if (!path)
-                return;
-        r = spm_attr_read_nodemask_at(AT_FDCWD, path, &eff);
-        if (r < 0) {
-                if (r != -ENOENT)
-                        log_debug_errno(r, "Failed to read back '%s': %m", path);
-                return;
-        }
-        if (!spm_nodemask_subset(&eff, mask)) {
-                char want[SPM_NODEMASK_STRLEN_MAX], got[SPM_NODEMASK_STRLEN_MAX];
-
-                spm_nodemask_format_buf(mask, want, sizeof want);
-                spm_nodemask_format_buf(&eff, got, sizeof got);
-                spmd_cgroup_stats_global.mismatches++;
-                log_warning("Cgroup '%s' was given nodes '%s' but the kernel lets it use '%s'.",
-                            display(cgroup), want, got);
-        }
 }
 
 /* Write <cgroup>/cpuset.mems. The cgroup may have gone away since the
@@ -77,19 +48,28 @@ static int write_mems_path(manager *m, const char *cgroup, const spm_nodemask *m
         if (r == -ENOENT) {
                 spmd_cgroup_stats_global.gone++;
                 log_debug("Cgroup '%s' went away before its mask was written, ignoring.", display(cgroup));
+                /* (or lost its cpuset files): the model is wrong there */
+                spmd_cgroup_sync_suspect(m, cgroup);
+                manager_mark_cgroups_dirty(m, "a cgroup went away");
                 return 1;
         }
+        if (r < 0) {
+                spmd_cgroup_sync_suspect(m, cgroup);
+                return r;
+        }
+        /* the kernel holds what was written (or already held it) */
+        spmd_readback_written(m, spmd_cgroup_sync_written(m, cgroup, mask));
         /* With cpuset.mems.sysram the plan ends in a verify step for
          * this cgroup, which reads effective too: read it once. */
-        if (r >= 0 && spmd_cgroup_readback && m->features.sysram_view != SPM_SYSRAM_VIEW_MEMS_SYSRAM)
-                check_effective(cgroup, mask);
+        if (m->features.sysram_view != SPM_SYSRAM_VIEW_MEMS_SYSRAM)
+                spmd_readback_check_effective(m, cgroup, mask);
         return r;
 }
 
 /* The cgroup of a unit in the last snapshot: units have unique names, and
  * the planner only names units outside delegated subtrees. */
 static const char *unit_cgroup(manager *m, const char *unit) {
-        const spm_cgroup_tree *t = m->cgroups;
+        const spm_cgroup_tree *t = m->cgroups ? m->cgroups->tree : NULL;
 
         if (!t)
                 return NULL;
@@ -117,13 +97,19 @@ static void wait_unit_applied(manager *m, const char *cgroup, const spm_action *
                 spm_nodemask cur;
                 int r = spm_attr_read_nodemask_at(AT_FDCWD, path, &cur);
 
-                if (r == -ENOENT)
+                if (r == -ENOENT) {
+                        spmd_cgroup_sync_suspect(m, cgroup);
+                        manager_mark_cgroups_dirty(m, "a unit's cgroup went away");
                         return;
-                if (r >= 0 && spm_nodemask_equal(&cur, &a->mask))
+                }
+                if (r >= 0 && spm_nodemask_equal(&cur, &a->mask)) {
+                        spmd_readback_written(m, spmd_cgroup_sync_written(m, cgroup, &a->mask));
                         return;
+                }
                 (void) nanosleep(&pause, NULL);
         }
         log_debug("systemd has not applied AllowedMemoryNodes of '%s' yet; writing '%s' directly.", a->object, cgroup);
+        /* (keeps the model right either way) */
         (void) write_mems_path(m, cgroup, &a->mask, a->value);
 }
 
@@ -174,59 +160,6 @@ static int unit_mems(manager *m, const spm_action *a, bool *ret_logged) {
         return 0;
 }
 
-/* Read back cpuset.mems.effective and cpuset.mems.sysram and compare with
- * what the policy means. A mismatch is reported, never "fixed" by writing
- * the file: cpuset.mems.sysram is derived by the kernel and read-only. */
-static int read_first_mask(int dirfd, const char *v2, const char *v1, spm_nodemask *ret) {
-        int r = spm_attr_read_nodemask_at(dirfd, v2, ret);
-
-        return r == -ENOENT ? spm_attr_read_nodemask_at(dirfd, v1, ret) : r;
-}
-
-static int verify_sysram(const spm_action *a) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *dir = NULL;
-        spm_nodemask eff, sysram;
-        int r;
-
-        if (!spmd_cgroup_readback)
-                return 1;
-        dir = spm_path_join(SPM_PATH_CGROUPFS, "%s", a->object);
-        if (!dir)
-                return -ENOMEM;
-        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return errno == ENOENT ? 1 : -errno;
-
-        r = read_first_mask(fd, "cpuset.mems.effective", "cpuset.effective_mems", &eff);
-        if (r >= 0 && !spm_nodemask_subset(&a->mask, &eff)) {
-                char want[SPM_NODEMASK_STRLEN_MAX], got[SPM_NODEMASK_STRLEN_MAX];
-
-                spm_nodemask_format_buf(&a->mask, want, sizeof want);
-                spm_nodemask_format_buf(&eff, got, sizeof got);
-                spmd_cgroup_stats_global.mismatches++;
-                log_warning("Cgroup '%s' may use nodes '%s', which misses System RAM nodes '%s' the policy gives it (%s).",
-                            display(a->object), got, want, strna(a->rule));
-        }
-
-        r = read_first_mask(fd, "cpuset.mems.sysram", "cpuset.mems_sysram", &sysram);
-        if (r == -ENOENT)
-                return 1;       /* gone, or no such file on this kernel */
-        if (r < 0)
-                return r;
-        if (!spm_nodemask_equal(&sysram, &a->mask)) {
-                char want[SPM_NODEMASK_STRLEN_MAX], got[SPM_NODEMASK_STRLEN_MAX];
-
-                spm_nodemask_format_buf(&a->mask, want, sizeof want);
-                spm_nodemask_format_buf(&sysram, got, sizeof got);
-                spmd_cgroup_stats_global.mismatches++;
-                log_warning("Cgroup '%s' allocates from nodes '%s' by default, the policy means '%s' (%s).",
-                            display(a->object), got, want, strna(a->rule));
-                return -EREMCHG;
-        }
-        return 1;
-}
-
 int spmd_cgroup_action_apply(manager *m, const spm_action *a) {
         bool logged = false;
         char field[512];
@@ -244,7 +177,7 @@ int spmd_cgroup_action_apply(manager *m, const spm_action *a) {
                 break;
         case SPM_ACTION_VERIFY_SYSRAM:
                 /* a mismatch is reported; later steps still run */
-                r = verify_sysram(a);
+                r = spmd_readback_verify(m, a);
                 return r == -EREMCHG ? 1 : r;
         default:
                 r = -EOPNOTSUPP;
@@ -297,7 +230,7 @@ static int enable_in(const char *cgroup) {
         return 1;
 }
 
-int spmd_cgroups_enable_cpuset(const spm_policy *policy, const spm_cgroup_tree *t) {
+int spmd_cgroups_enable_cpuset(const spm_policy *policy, const spm_cgroup_tree *t, bool **ret_enabled) {
         _cleanup_free_ bool *need = NULL;
         int n = 0, r;
 
@@ -335,100 +268,10 @@ int spmd_cgroups_enable_cpuset(const spm_policy *policy, const spm_cgroup_tree *
                                 return r;
                         if (r > 0)
                                 n += r;
+                        else
+                                need[i] = false;
                 }
+        if (n > 0 && ret_enabled)
+                *ret_enabled = TAKE_PTR(need);
         return n;
-}
-
-/* ---- adding new cgroups to a snapshot ---- */
-
-static int add_copy(spm_cgroup_tree *n, int parent, const spm_cgroup *g) {
-        int k = spm_cgroup_tree_add(n, parent, g->name, g->has_cpuset ? &g->cpuset : NULL);
-
-        if (k >= 0)
-                n->cgroups[k].delegated = g->delegated;
-        return k;
-}
-
-static const char *parent_of(const char *path, char *buf, size_t size) {
-        const char *slash = strrchr(path, '/');
-        size_t len = slash ? (size_t) (slash - path) : 0;
-
-        if (len >= size)
-                return NULL;
-        memcpy(buf, path, len);
-        buf[len] = 0;
-        return buf;
-}
-
-int spmd_cgroup_tree_with_new(const spm_cgroup_tree *t, char **paths, spm_cgroup_tree **ret) {
-        _cleanup_(spm_cgroup_tree_freep) spm_cgroup_tree *n = NULL;
-        _cleanup_free_ int *map = NULL;
-        char buf[PATH_MAX];
-        int r;
-
-        if (!t || t->n == 0)
-                return -EINVAL;
-        /* every new cgroup's parent must be known */
-        for (char **p = paths; p && *p; p++) {
-                const char *parent = parent_of(*p, buf, sizeof buf);
-
-                if (spm_cgroup_tree_find(t, *p) < 0 && (!parent || spm_cgroup_tree_find(t, parent) < 0))
-                        return -ENOENT;
-        }
-
-        map = calloc(t->n, sizeof *map);
-        if (!map)
-                return -ENOMEM;
-        r = spm_cgroup_tree_new(t->cgroups[0].has_cpuset ? &t->cgroups[0].cpuset : NULL, &n);
-        if (r < 0)
-                return r;
-        n->systemd = t->systemd;
-        n->v1 = t->v1;
-        n->cgroups[0].delegated = t->cgroups[0].delegated;
-
-        for (size_t i = 0; i < t->n; i++) {
-                const spm_cgroup *g = &t->cgroups[i];
-
-                if (i > 0) {
-                        r = add_copy(n, map[g->parent], g);
-                        if (r < 0)
-                                return r;
-                        map[i] = r;
-                        /* listed and known: read again (written since) */
-                        if (strv_contains(paths, g->path)) {
-                                spm_cpuset cs;
-
-                                r = spm_cpuset_read(g->path, &cs);
-                                if (r >= 0) {
-                                        n->cgroups[map[i]].cpuset = cs;
-                                        n->cgroups[map[i]].has_cpuset = true;
-                                } else if (r == -ENOMEDIUM)
-                                        n->cgroups[map[i]].has_cpuset = false;
-                                else if (r != -ENOENT)
-                                        return r;
-                                /* gone: its removal event re-reads the tree */
-                        }
-                }
-                /* the new children of this cgroup, right after it */
-                for (char **p = paths; p && *p; p++) {
-                        const char *parent = parent_of(*p, buf, sizeof buf);
-                        const char *name = strrchr(*p, '/') ? strrchr(*p, '/') + 1 : *p;
-                        spm_cpuset cs;
-                        int k;
-
-                        if (!parent || !streq(parent, g->path) || spm_cgroup_tree_find(t, *p) >= 0 ||
-                            spm_cgroup_tree_find(n, *p) >= 0)
-                                continue;
-                        r = spm_cpuset_read(*p, &cs);
-                        if (r == -ENOENT)
-                                continue;       /* gone again */
-                        if (r < 0 && r != -ENOMEDIUM)
-                                return r;
-                        k = spm_cgroup_tree_add(n, map[i], name, r >= 0 ? &cs : NULL);
-                        if (k < 0)
-                                return k;
-                }
-        }
-        *ret = TAKE_PTR(n);
-        return 0;
 }

@@ -19,19 +19,11 @@ int spmd_cgroup_action_apply(manager *m, const spm_action *a);
  * and so on up to the first ancestor that has them. Writes exactly those,
  * top-down, and never one that is already enabled: such a no-op write
  * still costs the kernel a walk over every live descendant. Returns the
- * number of controllers enabled (the tree must then be read again), or
- * -errno.
+ * number of controllers enabled, or -errno. When it is > 0 and ret_enabled
+ * is given, *ret_enabled (t->n entries, to free) marks the cgroups whose
+ * children got cpuset files and must be read again.
  */
-int spmd_cgroups_enable_cpuset(const spm_policy *policy, const spm_cgroup_tree *t);
-
-/*
- * The tree t with the cgroups at the given paths read again from cgroupfs:
- * those already in t get their cpuset files re-read (they were written),
- * new ones are added (one that is gone again is left out) right after
- * their parent, which keeps the tree in pre-order. -ENOENT when a new
- * cgroup's parent is not in t (the caller re-reads the whole tree then).
- */
-int spmd_cgroup_tree_with_new(const spm_cgroup_tree *t, char **paths, spm_cgroup_tree **ret);
+int spmd_cgroups_enable_cpuset(const spm_policy *policy, const spm_cgroup_tree *t, bool **ret_enabled);
 
 /* Counters of the cgroup side, for the journal and the benchmark. */
 typedef struct spmd_cgroup_stats {
@@ -40,10 +32,8 @@ typedef struct spmd_cgroup_stats {
         unsigned long long subtree_writes;      /* "+cpuset" writes */
         unsigned long long gone;                /* cgroups that vanished mid-write */
         unsigned long long mismatches;          /* read-backs that disagreed */
+        unsigned long long readbacks;           /* derived files read to check writes */
+        unsigned long long derived;             /* verify steps settled by the kernel's rule */
 } spmd_cgroup_stats;
 
 extern spmd_cgroup_stats spmd_cgroup_stats_global;
-
-/* Read back cpuset.mems.effective / cpuset.mems.sysram after writes (on by
- * default; the benchmark turns it off to time the writes alone). */
-extern bool spmd_cgroup_readback;

@@ -33,7 +33,7 @@ struct spmd_inotify {
 
 static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         spmd_inotify *w = userdata;
-        bool removed = false, overflow = false;
+        bool lost = false, overflow = false;
 
         for (;;) {
                 union {
@@ -67,19 +67,30 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
                                 if (dir && asprintf(&path, "%s%s%s", dir, dir[0] ? "/" : "", e->name) >= 0)
                                         manager_cgroup_created(w->manager, path);
                                 else
-                                        removed = true;   /* cannot tell where: re-read */
+                                        lost = true;    /* cannot tell where: read it all */
                         } else if ((e->mask & IN_ISDIR) && (e->mask & (IN_DELETE | IN_MOVED_FROM))) {
+                                const char *dir = NULL;
+                                _cleanup_free_ char *path = NULL;
+
+                                for (size_t i = 0; i < w->n; i++)
+                                        if (w->watches[i].wd == e->wd)
+                                                dir = w->watches[i].path;
                                 log_debug("cgroup removed: %s", e->len ? e->name : "?");
-                                removed = true;
+                                if (dir && e->len && asprintf(&path, "%s%s%s", dir, dir[0] ? "/" : "", e->name) >= 0)
+                                        manager_cgroup_removed(w->manager, path);
+                                else
+                                        lost = true;
                         }
                         p += sizeof *e + e->len;
                 }
         }
 
-        if (overflow)
+        if (overflow) {
+                /* events were lost: nothing short of the whole tree will do */
+                manager_cgroups_resync(w->manager, "inotify queue overflow");
                 manager_mark_dirty(w->manager, true, "inotify queue overflow");
-        else if (removed)
-                manager_mark_cgroups_dirty(w->manager, "cgroup removed");
+        } else if (lost)
+                manager_cgroups_resync(w->manager, "cgroup event without a known directory");
         return 0;
 }
 
@@ -169,8 +180,9 @@ static ssize_t find(const spmd_inotify *w, const char *path) {
         return -1;
 }
 
-int spmd_inotify_update(spmd_inotify *w, const spm_policy *policy, const spm_cgroup_tree *t) {
+int spmd_inotify_update(spmd_inotify *w, const spm_policy *policy, const spm_cgroup_tree *t, char ***ret_added) {
         _cleanup_free_ bool *keep = NULL, *above = NULL;
+        _cleanup_strv_free_ char **added = NULL;
         size_t n_old = w->n;
 
         keep = calloc(n_old + 1, sizeof *keep);
@@ -221,6 +233,10 @@ int spmd_inotify_update(spmd_inotify *w, const spm_policy *policy, const spm_cgr
                                 log_debug_errno(-errno, "Failed to watch '%s', ignoring: %m", full);
                                 continue;
                         }
+                        if (strv_extend(&added, g->path) < 0) {
+                                (void) inotify_rm_watch(w->fd, wd);
+                                return -ENOMEM;
+                        }
                         if (j >= 0) {
                                 w->watches[j].wd = wd;
                                 if ((size_t) j < n_old)
@@ -251,5 +267,7 @@ int spmd_inotify_update(spmd_inotify *w, const spm_policy *policy, const spm_cgr
                 memmove(&w->watches[i], &w->watches[i + 1], (w->n - i - 1) * sizeof(watch));
                 w->n--;
         }
+        if (ret_added)
+                *ret_added = TAKE_PTR(added);
         return (int) w->n;
 }

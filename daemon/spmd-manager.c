@@ -15,6 +15,8 @@
 #include "spmd-polkit.h"
 #include "cgroup-tree.h"
 #include "planner.h"
+#include "spmd-cgroup-readback.h"
+#include "spmd-cgroup-sync.h"
 #include "spmd-cgroups.h"
 #include "spmd-device-races.h"
 #include "spmd-executor.h"
@@ -89,12 +91,21 @@ static int policy_or_empty(manager *m, const spm_policy **ret, spm_policy **ret_
         return 0;
 }
 
+static bool has_cgroup_writes(const spm_plan *p) {
+        for (size_t i = 0; i < p->n_actions; i++)
+                if (IN_SET(p->actions[i].type, SPM_ACTION_CGROUP_MEMS, SPM_ACTION_UNIT_MEMS))
+                        return true;
+        return false;
+}
+
 int manager_build_plan(manager *m, const spm_topology *t, const spm_features *features, spm_plan **ret) {
         _cleanup_(spm_cgroup_tree_freep) spm_cgroup_tree *cg = NULL;
         _cleanup_(spm_policy_freep) spm_policy *owned = NULL;
+        _cleanup_(spm_plan_freep) spm_plan *plan = NULL;
         const spm_policy *policy;
         int r;
 
+        /* against the kernel, never the model */
         r = spm_cgroup_tree_load(&cg);
         if (r < 0) {
                 log_debug_errno(r, "Failed to read the cgroup tree, planning devices only: %m");
@@ -103,41 +114,40 @@ int manager_build_plan(manager *m, const spm_topology *t, const spm_features *fe
         r = policy_or_empty(m, &policy, &owned);
         if (r < 0)
                 return r;
-        return spm_plan_build(policy, t, features, cg, ret);
+        r = spm_plan_build(policy, t, features, cg, &plan);
+        if (r < 0)
+                return r;
+        /* What was read is the truth now: the model takes it, and the
+         * drift it shows is repaired by a pass. */
+        if (cg && spmd_cgroup_sync_adopt(m, TAKE_PTR(cg)) >= 0 && m->config.apply && has_cgroup_writes(plan))
+                manager_mark_cgroups_dirty(m, "the cgroup tree read whole differs from the model");
+        *ret = TAKE_PTR(plan);
+        return 0;
 }
 
-/* Plan against the new snapshot. The plan is what `spmctl plan` shows and
- * what the executors apply. */
+/* Plan against the new snapshot and the cgroup model, brought up to date
+ * first (spmd-cgroup-sync.h). preloaded: a tree just read whole, which
+ * the model takes. The plan is what `spmctl plan` shows and what the
+ * executors apply. */
 static int plan_pass(manager *m, const spm_topology *t, spm_cgroup_tree *preloaded) {
-        _cleanup_(spm_cgroup_tree_freep) spm_cgroup_tree *cg = preloaded;
         _cleanup_(spm_plan_freep) spm_plan *plan = NULL;
         _cleanup_(spm_policy_freep) spm_policy *owned = NULL;
         const spm_policy *policy;
         int r = 0;
 
-        if (!cg)
-                r = spm_cgroup_tree_load(&cg);
-        if (r < 0) {
+        if (preloaded)
+                (void) spmd_cgroup_sync_adopt(m, preloaded);
+        /* a full pass has just read the root cgroup's files */
+        r = spmd_cgroup_sync(m, !m->cgroups_only_pass);
+        if (r < 0)
                 /* No cgroupfs (or not readable): plan the devices alone. */
                 log_debug_errno(r, "Failed to read the cgroup tree, planning devices only: %m");
-                cg = NULL;
-        }
-
-        /* Cgroups a rule matches need the cpuset controller first; read
-         * the tree again when it was enabled somewhere. */
-        if (cg && m->config.apply && spmd_cgroups_enable_cpuset(m->policy, cg) > 0) {
-                spm_cgroup_tree_free(cg);
-                cg = NULL;
-                if (spm_cgroup_tree_load(&cg) < 0)
-                        cg = NULL;
-        }
-        if (m->inotify)
-                (void) spmd_inotify_update(m->inotify, m->policy, cg);
 
         r = policy_or_empty(m, &policy, &owned);
         if (r < 0)
                 return r;
-        r = spm_plan_build(policy, t, &m->features, cg, &plan);
+        spmd_readback_begin(m);
+        r = spm_plan_build(policy, t, &m->features, m->cgroups ? m->cgroups->tree : NULL, &plan);
         if (r < 0)
                 return r;
 
@@ -148,8 +158,6 @@ static int plan_pass(manager *m, const spm_topology *t, spm_cgroup_tree *preload
 
         spm_plan_free(m->plan);
         m->plan = TAKE_PTR(plan);
-        spm_cgroup_tree_free(m->cgroups);
-        m->cgroups = TAKE_PTR(cg);
         return 0;
 }
 
@@ -165,42 +173,20 @@ static bool plan_only_cgroups(const spm_plan *p) {
         return true;
 }
 
-static void mark_written(manager *m, bool partial) {
-        for (size_t i = 0; partial && i < m->plan->n_actions; i++) {
-                const spm_action *a = &m->plan->actions[i];
-
-                if (a->type == SPM_ACTION_UNIT_MEMS)
-                        partial = false;
-                else if (a->type == SPM_ACTION_CGROUP_MEMS && strv_extend(&m->cgroups_created, a->object) < 0)
-                        partial = false;
-        }
-        if (partial)
-                mark_dirty_internal(m, false, "cgroup changes applied");
-        else
-                manager_mark_cgroups_dirty(m, "cgroup changes applied");
-}
-
 /* A pass after cgroup events only: the devices and nodes are as the last
  * snapshot says (any change to them raises a uevent, which asks for a
- * full pass). */
+ * full pass). The model is patched with what the events said, planned on,
+ * and kept up to date by the writes themselves. After writes one more
+ * pass plans on the model (it reads nothing): it must come out empty, and
+ * its plan is what PendingActions shows. */
 static int reconcile_cgroups(manager *m) {
-        _cleanup_strv_free_ char **created = TAKE_PTR(m->cgroups_created);
-        spm_cgroup_tree *patched = NULL;
-        bool was_patched;
-        bool reload = m->cgroups_reload;
         spmd_exec_result res;
         int r;
 
         m->dirty = false;
-        m->cgroups_reload = false;
-        /* Only new cgroups since the last pass: add them to the last tree
-         * (their own files read), which keeps a pass on a large host in
-         * milliseconds. Anything else re-reads the tree. */
-        if (!reload && created && m->cgroups &&
-            spmd_cgroup_tree_with_new(m->cgroups, created, &patched) >= 0)
-                log_debug("Read %zu new or written cgroup(s) into the last tree.", strv_length(created));
-        was_patched = patched != NULL;
-        r = plan_pass(m, m->topo, patched);
+        m->cgroups_only_pass = true;
+        r = plan_pass(m, m->topo, NULL);
+        m->cgroups_only_pass = false;
         if (r < 0)
                 return log_warning_errno(r, "Failed to plan, keeping the previous plan: %m");
         if (m->plan->n_actions > 0 && m->config.apply) {
@@ -208,10 +194,8 @@ static int reconcile_cgroups(manager *m) {
                 if (r < 0 && m->bus)
                         (void) sd_bus_emit_signal(m->bus, SPM_BUS_PATH, SPM_BUS_IFACE_MANAGER, "ReconcileFailed",
                                                   "is", -r, "A planned change failed; see the journal");
-                /* look again at what was written: only those cgroups when
-                 * the pass worked on a patched tree and wrote cgroupfs */
                 if (res.applied > 0)
-                        mark_written(m, was_patched);
+                        manager_mark_cgroups_dirty(m, "cgroup changes applied");
         }
         m->stats.reconciles++;
         log_debug("Reconcile #%llu (cgroups only)", m->stats.reconciles);
@@ -266,9 +250,6 @@ int manager_reconcile(manager *m) {
                 spmd_bus_emit_changes(m, old, &old_classes, &old_features);
         spm_topology_free(old);
 
-        m->cgroups_reload = false;
-        strv_free(m->cgroups_created);
-        m->cgroups_created = NULL;
         r = plan_pass(m, t, NULL);
         if (r < 0)
                 log_warning_errno(r, "Failed to plan, keeping the previous plan: %m");
@@ -343,14 +324,31 @@ void manager_mark_dirty(manager *m, bool resync, const char *why) {
 }
 
 void manager_mark_cgroups_dirty(manager *m, const char *why) {
-        m->cgroups_reload = true;
         mark_dirty_internal(m, false, why);
 }
 
 void manager_cgroup_created(manager *m, const char *path) {
-        if (strv_extend(&m->cgroups_created, path) < 0)
-                m->cgroups_reload = true;
+        if (strv_extend(&m->cgroup_sync.load, path) < 0)
+                m->cgroup_sync.reload = true;
         mark_dirty_internal(m, false, "cgroup created");
+}
+
+void manager_cgroup_removed(manager *m, const char *path) {
+        if (strv_extend(&m->cgroup_sync.removed, path) < 0)
+                m->cgroup_sync.reload = true;
+        mark_dirty_internal(m, false, "cgroup removed");
+}
+
+void manager_cgroups_systemd_changed(manager *m, bool reapplied, const char *why) {
+        m->cgroup_sync.systemd_units = true;
+        if (reapplied)
+                m->cgroup_sync.systemd_files = true;
+        mark_dirty_internal(m, false, why);
+}
+
+void manager_cgroups_resync(manager *m, const char *why) {
+        m->cgroup_sync.reload = true;
+        mark_dirty_internal(m, false, why);
 }
 
 static void mark_dirty_internal(manager *m, bool resync, const char *why) {
@@ -479,8 +477,8 @@ manager *manager_free(manager *m) {
         spmd_polkit_free(m->polkit);
         spmd_inotify_free(m->inotify);
         spmd_systemd_free(m->systemd);
-        spm_cgroup_tree_free(m->cgroups);
-        strv_free(m->cgroups_created);
+        spm_cgroup_model_free(m->cgroups);
+        spmd_cgroup_pending_done(&m->cgroup_sync);
         sd_bus_flush_close_unref(m->bus);
         spmd_udev_free(m->udev);
         sd_event_source_disable_unref(m->reconcile_source);

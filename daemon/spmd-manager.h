@@ -17,6 +17,7 @@
 #include "plan.h"
 #include "policy.h"
 #include "spmd-bus.h"
+#include "spmd-cgroup-sync.h"
 #include "spmd-device-state.h"
 #include "spmd-policy.h"
 #include "topology.h"
@@ -25,7 +26,6 @@ typedef struct spmd_udev spmd_udev;
 typedef struct spmd_polkit spmd_polkit;
 typedef struct spmd_systemd spmd_systemd;
 typedef struct spmd_inotify spmd_inotify;
-typedef struct spm_cgroup_tree spm_cgroup_tree;
 
 typedef struct manager_stats {
         unsigned long long uevents;      /* uevents received */
@@ -51,8 +51,8 @@ typedef struct manager {
 
         bool dirty;
         bool topology_dirty;             /* a trigger other than a cgroup event */
-        bool cgroups_reload;             /* re-read the whole cgroup tree */
-        char **cgroups_created;          /* else: add these to the last tree */
+        spmd_cgroup_pending cgroup_sync;   /* what the cgroup model must read before the next plan */
+        bool cgroups_only_pass;          /* in a pass after cgroup events only */
         bool resync;                     /* a full resync was requested */
         bool ready;                      /* READY=1 sent */
         unsigned once_passes;            /* passes run with --once */
@@ -74,7 +74,7 @@ typedef struct manager {
 
         spmd_systemd *systemd;           /* unit cgroups through systemd (spmd-systemd.c) */
         spmd_inotify *inotify;           /* new cgroups (spmd-inotify.c) */
-        spm_cgroup_tree *cgroups;        /* the tree the last plan was made from */
+        spm_cgroup_model *cgroups;       /* the cgroup tree as spmd believes it is (spmd-cgroup-sync.h) */
 
         manager_stats stats;
 } manager;
@@ -98,17 +98,28 @@ int manager_run(manager *m);
 void manager_mark_dirty(manager *m, bool resync, const char *why);
 
 /* A plan for snapshot t under the current policy, without changing
- * anything (the cgroup tree is read fresh). */
+ * anything in the kernel. The cgroup tree is read whole, and replaces the
+ * daemon's model of it; when the plan has changes, a pass is queued that
+ * makes them (Verify finds drift, and spmd repairs it). */
 int manager_build_plan(manager *m, const spm_topology *t, const spm_features *features, spm_plan **ret);
 
-/* Only cgroups changed (created, removed, a systemd unit re-applied): the
- * next pass may reuse the last topology snapshot and re-read only the
- * cgroup tree, so a new cgroup gets its mask in milliseconds. */
+/* Only cgroups need another look: the next pass reuses the last topology
+ * snapshot and plans on the cgroup model with what is queued for it. */
 void manager_mark_cgroups_dirty(manager *m, const char *why);
 
-/* A cgroup appeared (path relative to the cgroup root): the next pass may
- * add just it to the last tree instead of re-reading every cgroup. */
+/* A cgroup appeared (path relative to the cgroup root): the next pass reads
+ * it, with anything already below it, into the model. */
 void manager_cgroup_created(manager *m, const char *path);
+
+/* A cgroup was removed: the next pass drops it from the model. */
+void manager_cgroup_removed(manager *m, const char *path);
+
+/* systemd added units, or (reapplied) reloaded and re-applied them: the
+ * next pass reads again what systemd owns (spmd-cgroup-sync.h). */
+void manager_cgroups_systemd_changed(manager *m, bool reapplied, const char *why);
+
+/* Events were lost: the next pass reads the whole cgroup tree. */
+void manager_cgroups_resync(manager *m, const char *why);
 
 /* One reconcile pass; exposed for tests. */
 int manager_reconcile(manager *m);

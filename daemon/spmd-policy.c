@@ -68,6 +68,7 @@ int spmd_policy_reload(manager *m) {
 
         spm_policy_free(m->policy);
         m->policy = TAKE_PTR(p);
+        spmd_cgroup_sync_policy_changed(m);
         m->policy_error = mfree(m->policy_error);
         m->policy_state = strv_length(files) > 0 ? SPMD_POLICY_LOADED : SPMD_POLICY_NONE;
         log_struct(LOG_INFO, LOG_FIELDS(SPM_MESSAGE_POLICY_APPLIED), "Policy loaded from %zu file(s).",

@@ -26,7 +26,8 @@ static int on_unit_new(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 
         (void) sd_bus_message_read(msg, "s", &id);
         log_debug("systemd: new unit '%s'", strna(id));
-        manager_mark_cgroups_dirty(s->manager, "systemd UnitNew");
+        /* its cgroup is below a slice (or the root): those are rescanned */
+        manager_cgroups_systemd_changed(s->manager, false, "systemd UnitNew");
         return 0;
 }
 
@@ -38,7 +39,7 @@ static int on_reloading(sd_bus_message *msg, void *userdata, sd_bus_error *error
         /* After a reload systemd re-applies every unit's cgroup settings,
          * which may rewrite cpuset.mems: re-verify once it is done. */
         if (!active)
-                manager_mark_cgroups_dirty(s->manager, "systemd reloaded");
+                manager_cgroups_systemd_changed(s->manager, true, "systemd reloaded");
         else
                 log_debug("systemd is reloading");
         return 0;
@@ -61,6 +62,8 @@ static int on_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *e
         log_debug("systemd %s the bus", s->present ? "is on" : "left");
         if (s->present)
                 (void) subscribe(s);
+        /* a systemd that (re)started applies its units again */
+        manager_cgroups_systemd_changed(s->manager, true, "systemd owner changed");
         manager_mark_dirty(s->manager, false, "systemd owner changed");
         return 0;
 }

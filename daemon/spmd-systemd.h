@@ -7,8 +7,9 @@
  * (daemon-reload, a unit start), so a mask written behind its back does not
  * stay: for units spmd sets the property itself, as a runtime property,
  * through org.freedesktop.systemd1.Manager.SetUnitProperties on the bus spmd
- * is on. UnitNew and Reloading only mark the manager dirty; the next pass
- * reads what systemd left behind and repairs it.
+ * is on. UnitNew and Reloading only queue a pass; it reads again what
+ * systemd owns (the slices' children; after a reload also every unit
+ * cgroup's files, see spmd-cgroup-sync.h) and repairs what systemd left.
  */
 
 #include <stdbool.h>

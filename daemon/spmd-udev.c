@@ -86,6 +86,7 @@ static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userda
                         if (errno == ENOBUFS) {
                                 log_warning("uevent receive buffer overflowed, events were lost; resyncing from sysfs");
                                 manager_mark_dirty(u->manager, true, "uevents lost");
+                                manager_cgroups_resync(u->manager, "uevents lost");
                                 continue;
                         }
                         /* EAGAIN: drained. Anything else (a malformed

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -131,13 +133,62 @@ static int read_one(spm_cgroup_tree *t, int fd, int index) {
         return 0;
 }
 
+static int cmp_names(const void *a, const void *b) {
+        return strverscmp_simple(*(char * const *) a, *(char * const *) b);
+}
+
+/* The subdirectories of dirfd, sorted. The entry type readdir gives saves
+ * a stat of each of a cgroup's dozen files; filesystems that do not give
+ * it get the stat. */
+static int list_subdirs(int dirfd, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
+        int fd, r;
+
+        fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        d = fdopendir(fd);
+        if (!d) {
+                r = negative_errno();
+                close(fd);
+                return r;
+        }
+        for (;;) {
+                struct dirent *de;
+                struct stat st;
+
+                errno = 0;
+                de = readdir(d);
+                if (!de) {
+                        if (errno != 0)
+                                return negative_errno();
+                        break;
+                }
+                if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+                        continue;
+                if (de->d_type == DT_UNKNOWN) {
+                        if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+                                continue;
+                } else if (de->d_type != DT_DIR)
+                        continue;
+                r = strv_extend(&l, de->d_name);
+                if (r < 0)
+                        return r;
+        }
+        if (l)
+                qsort(l, strv_length(l), sizeof(char *), cmp_names);
+        *ret = TAKE_PTR(l);     /* NULL: none */
+        return 0;
+}
+
 static int walk(spm_cgroup_tree *t, int dirfd, int index) {
         _cleanup_strv_free_ char **names = NULL;
         int r;
 
         if (t->cgroups[index].depth >= MAX_DEPTH)
                 return 0;
-        r = dir_list_at(dirfd, ".", NULL, &names);
+        r = list_subdirs(dirfd, &names);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
@@ -145,11 +196,9 @@ static int walk(spm_cgroup_tree *t, int dirfd, int index) {
 
         for (char **n = names; n && *n; n++) {
                 _cleanup_close_ int fd = -EBADF;
-                struct stat st;
                 int child;
 
-                if (fstatat(dirfd, *n, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
-                        continue;
+                /* (O_NOFOLLOW|O_DIRECTORY: a symlink or file is no cgroup) */
                 fd = openat(dirfd, *n, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
                 if (fd < 0)
                         continue;
@@ -162,7 +211,7 @@ static int walk(spm_cgroup_tree *t, int dirfd, int index) {
         return 0;
 }
 
-int spm_cgroup_tree_load_from(const char *root, spm_cgroup_tree **ret) {
+static int load_from(const char *root, const spm_cpuset *root_cpuset, spm_cgroup_tree **ret) {
         _cleanup_(spm_cgroup_tree_freep) spm_cgroup_tree *t = NULL;
         _cleanup_close_ int fd = -EBADF;
         int r;
@@ -170,29 +219,113 @@ int spm_cgroup_tree_load_from(const char *root, spm_cgroup_tree **ret) {
         fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return negative_errno();
-        r = spm_cgroup_tree_new(NULL, &t);
+        r = spm_cgroup_tree_new(root_cpuset, &t);
         if (r < 0)
                 return r;
-        if ((r = read_one(t, fd, 0)) < 0 || (r = walk(t, fd, 0)) < 0)
+        /* the root's files were read by the caller in this same pass */
+        if (!root_cpuset && (r = read_one(t, fd, 0)) < 0)
+                return r;
+        if ((r = walk(t, fd, 0)) < 0)
                 return r;
         *ret = TAKE_PTR(t);
         return 0;
 }
 
-int spm_cgroup_tree_load(spm_cgroup_tree **ret) {
-        const char *root = spm_path(SPM_PATH_CGROUPFS);
+int spm_cgroup_tree_load_from(const char *root, spm_cgroup_tree **ret) {
+        return load_from(root, NULL, ret);
+}
+
+/* cgroup v1: the cpuset hierarchy has its own mount below the root, and
+ * that is the tree whose masks matter. */
+static int is_v1(const char *root, bool *ret) {
         _cleanup_free_ char *v1 = NULL, *probe = NULL;
 
-        /* cgroup v1: the cpuset hierarchy has its own mount below the
-         * root, and that is the tree whose masks matter */
         if (asprintf(&probe, "%s/cgroup.controllers", root) < 0 ||
             asprintf(&v1, "%s/cpuset", root) < 0)
                 return -ENOMEM;
-        if (access(probe, F_OK) < 0 && access(v1, F_OK) == 0) {
-                int r = spm_cgroup_tree_load_from(v1, ret);
+        *ret = access(probe, F_OK) < 0 && access(v1, F_OK) == 0;
+        return 0;
+}
+
+int spm_cgroup_tree_load_with_root(const spm_cpuset *root_cpuset, spm_cgroup_tree **ret) {
+        const char *root = spm_path(SPM_PATH_CGROUPFS);
+        _cleanup_free_ char *v1 = NULL;
+        bool legacy;
+        int r;
+
+        r = is_v1(root, &legacy);
+        if (r < 0)
+                return r;
+        if (legacy) {
+                /* the root cpuset the caller has is not this hierarchy's */
+                if (asprintf(&v1, "%s/cpuset", root) < 0)
+                        return -ENOMEM;
+                r = load_from(v1, NULL, ret);
                 if (r >= 0)
                         (*ret)->v1 = true;
                 return r;
         }
-        return spm_cgroup_tree_load_from(root, ret);
+        return load_from(root, root_cpuset, ret);
+}
+
+int spm_cgroup_tree_load(spm_cgroup_tree **ret) {
+        return spm_cgroup_tree_load_with_root(NULL, ret);
+}
+
+char *spm_cgroup_tree_dir(const spm_cgroup_tree *t, const char *path) {
+        const char *root = spm_path(SPM_PATH_CGROUPFS);
+        char *s;
+
+        if (asprintf(&s, "%s%s%s%s", root, t->v1 ? "/cpuset" : "", path[0] ? "/" : "", path) < 0)
+                return NULL;
+        return s;
+}
+
+int spm_cgroup_tree_append_from(spm_cgroup_tree *t, int parent, const char *name) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        int k, r;
+
+        if (parent < 0 || (size_t) parent >= t->n)
+                return -EINVAL;
+        dir = spm_cgroup_tree_dir(t, t->cgroups[parent].path);
+        if (!dir)
+                return -ENOMEM;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return negative_errno();
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        {
+                _cleanup_close_ int child = openat(fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+
+                if (child < 0)
+                        return negative_errno();
+                k = spm_cgroup_tree_add(t, parent, name, NULL);
+                if (k < 0)
+                        return k;
+                if ((r = read_one(t, child, k)) < 0 || (r = walk(t, child, k)) < 0)
+                        return r;
+        }
+        return k;
+}
+
+int spm_cgroup_tree_reread(spm_cgroup_tree *t, int i) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int fd = -EBADF;
+
+        if (i < 0 || (size_t) i >= t->n)
+                return -EINVAL;
+        dir = spm_cgroup_tree_dir(t, t->cgroups[i].path);
+        if (!dir)
+                return -ENOMEM;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        t->cgroups[i].has_cpuset = false;
+        t->cgroups[i].cpuset = (spm_cpuset) {};
+        return read_one(t, fd, i);
 }

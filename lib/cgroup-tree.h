@@ -4,10 +4,11 @@
 /*
  * A snapshot of the cgroup v2 tree under spm_path(SPM_PATH_CGROUPFS): every
  * cgroup with its cpuset memory files, whether systemd manages it as a unit
- * and whether it lies in a delegated subtree. A plain array in pre-order
- * (every parent before its children), so the planner walks it top-down by
- * index and bottom-up in reverse, and tests build trees in memory with
- * spm_cgroup_tree_add().
+ * and whether it lies in a delegated subtree. A plain array with every
+ * parent before its children (a fresh load is in pre-order; a tree patched
+ * by spm_cgroup_tree_append_from() may not be), so the planner walks it
+ * top-down by index and bottom-up in reverse, and tests build trees in
+ * memory with spm_cgroup_tree_add().
  */
 
 #include <stdbool.h>
@@ -37,13 +38,31 @@ typedef struct spm_cgroup_tree {
  * hierarchy (paths are then relative to that mount). */
 int spm_cgroup_tree_load(spm_cgroup_tree **ret);
 int spm_cgroup_tree_load_from(const char *root, spm_cgroup_tree **ret);
+/* The same, with the root cgroup's cpuset files as the caller read them
+ * in this pass (not read again; ignored on cgroup v1, whose root is
+ * another directory). */
+int spm_cgroup_tree_load_with_root(const spm_cpuset *root_cpuset, spm_cgroup_tree **ret);
+
+/* The directory of a cgroup of t (path relative to t's root). NULL: OOM. */
+char *spm_cgroup_tree_dir(const spm_cgroup_tree *t, const char *path);
+
+/* Read the cgroup directory name below parent (an index) from cgroupfs
+ * with its cpuset files and its whole subtree, and append them: parents
+ * still come before their children, but the result is no longer in
+ * pre-order when parent is not the last cgroup's ancestor line. Returns
+ * the new cgroup's index, -ENOENT when it is not there (any more). */
+int spm_cgroup_tree_append_from(spm_cgroup_tree *t, int parent, const char *name);
+
+/* Read the cpuset files (and delegation) of cgroup i again. -ENOENT when
+ * it is gone. */
+int spm_cgroup_tree_reread(spm_cgroup_tree *t, int i);
 
 /* A tree holding only the root, with the root's cpuset files (NULL: none). */
 int spm_cgroup_tree_new(const spm_cpuset *root, spm_cgroup_tree **ret);
 
-/* Append a child of parent (an index; must keep pre-order, so add a
- * subtree's cgroups before the next sibling's). cs may be NULL (no cpuset
- * files). Returns the new index or -errno. */
+/* Append a child of parent (an index, so parents come before children;
+ * add a subtree's cgroups before the next sibling's to keep pre-order).
+ * cs may be NULL (no cpuset files). Returns the new index or -errno. */
 int spm_cgroup_tree_add(spm_cgroup_tree *t, int parent, const char *name, const spm_cpuset *cs);
 
 spm_cgroup_tree *spm_cgroup_tree_free(spm_cgroup_tree *t);

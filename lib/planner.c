@@ -532,8 +532,9 @@ typedef struct cg {
         spm_nodemask want;          /* what the policy gives this cgroup */
         spm_nodemask target;        /* want ∪ what the cgroups below need */
         spm_nodemask cur;           /* effective now */
-        char *rule;
-        spm_nodemask bridge;
+        const char *rule;           /* own, or an ancestor's (no copy per cgroup) */
+        char *own;                  /* the label of the rule that matched this one */
+        int parent;                 /* the tree's, here so the later loops stay in this array */
         bool skip, write, widen, early, bridged;
 } cg;
 
@@ -551,17 +552,14 @@ static int plan_cgroups(ctx *c) {
                 t->cgroups[0].cpuset.effective : c->topo->has_memory;
         v[0].want = c->sysram_nodes;
         v[0].cur = root_now;
-        v[0].rule = strdup("default");
-        if (!v[0].rule) {
-                r = -ENOMEM;
-                goto finish;
-        }
+        v[0].rule = "default";
 
         for (size_t i = 1; i < t->n; i++) {
                 const spm_cgroup *g = &t->cgroups[i];
                 const spm_policy_cgroup *rule, *conflict = NULL;
                 cg *x = &v[i], *p = &v[g->parent];
 
+                x->parent = g->parent;
                 x->cur = spm_cgroup_effective(&g->cpuset.mems, &p->cur);
                 x->skip = p->skip || !g->has_cpuset;
                 x->want = p->want;
@@ -592,29 +590,26 @@ static int plan_cgroups(ctx *c) {
                                                 s = spm_nodemask_or(&s, &c->pool_nodes[pi]);
                                 }
                                 x->want = s;
-                                x->rule = TAKE_PTR(lbl);
+                                x->rule = x->own = TAKE_PTR(lbl);
                         }
                         if (r < 0)
                                 goto finish;
                 }
-                if (!x->rule && !(x->rule = strdup(p->rule))) {
-                        r = -ENOMEM;
-                        goto finish;
-                }
+                if (!x->rule)
+                        x->rule = p->rule;
+                x->target = x->want;
         }
-
-        for (size_t i = 0; i < t->n; i++)
-                v[i].target = v[i].want;
+        v[0].target = v[0].want;
         for (size_t i = t->n - 1; i > 0; i--)
                 if (!v[i].skip)
-                        v[t->cgroups[i].parent].target = spm_nodemask_or(&v[t->cgroups[i].parent].target, &v[i].target);
+                        v[v[i].parent].target = spm_nodemask_or(&v[v[i].parent].target, &v[i].target);
         for (size_t i = 1; i < t->n; i++)
                 v[i].target = spm_nodemask_and(&v[i].target, &c->root_final);
         v[0].target = c->root_final;
 
         for (size_t i = 1; i < t->n; i++) {
                 const spm_cgroup *g = &t->cgroups[i];
-                cg *x = &v[i], *p = &v[g->parent];
+                cg *x = &v[i], *p = &v[x->parent];
                 spm_nodemask result, s;
 
                 if (x->skip)
@@ -643,11 +638,12 @@ static int plan_cgroups(ctx *c) {
         }
         for (size_t i = 1; i < t->n; i++) {
                 const spm_cgroup *g = &t->cgroups[i];
-                cg *x = &v[i], *p = &v[g->parent];
+                cg *x = &v[i], *p;
                 spm_nodemask overlap;
 
                 if (!x->write)
                         continue;
+                p = &v[x->parent];
                 /* A mask that is empty or reaches beyond the target lets
                  * nodes in as soon as anything above it grows: an
                  * ancestor's widening or memory coming online. Such a
@@ -670,17 +666,18 @@ static int plan_cgroups(ctx *c) {
                          * target, which can neither fall back nor let
                          * anything else in; the final mask follows once
                          * the parent has widened. */
-                        x->bridge = spm_nodemask_or(&x->cur, &x->target);
                         x->bridged = true;
                 }
         }
 
         /* 1: narrowing, and masks that must be set before anything grows; deepest first */
         for (size_t i = t->n - 1; i > 0; i--) {
-                if (v[i].bridged)
-                        r = add_cgroup_write(c, (int) i, &v[i].bridge, v[i].rule,
+                if (v[i].bridged) {
+                        spm_nodemask bridge = spm_nodemask_or(&v[i].cur, &v[i].target);
+
+                        r = add_cgroup_write(c, (int) i, &bridge, v[i].rule,
                                              "bridge: keep what it has and add the target, so its parent can widen without leaking");
-                else if (v[i].early && v[i].widen)
+                } else if (v[i].early && v[i].widen)
                         r = add_cgroup_write(c, (int) i, &v[i].target, v[i].rule,
                                              "set before anything above it grows, so nothing leaks into it");
                 else if (v[i].write && !v[i].widen)
@@ -727,7 +724,7 @@ static int plan_cgroups(ctx *c) {
 
 finish:
         for (size_t i = 0; i < t->n; i++)
-                free(v[i].rule);
+                free(v[i].own);
         free(v);
         return r;
 }

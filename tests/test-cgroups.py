@@ -256,6 +256,9 @@ subtree_control = +cpuset
 [cgroup pods/other]
 [cgroup batch]
 [cgroup batch/x]
+[cgroup svc]
+subtree_control = +cpuset
+[cgroup svc/granted]
 
 [faults]
 # a rewrite of "+cpuset" where it is already enabled would fail loudly
@@ -365,6 +368,10 @@ def check_tree():
         result(names and names <= {"/", "jobs", "jobs/a", "pods", "batch"},
                "inotify watches only the policy's prefix directories (%d)" % len(names), names)
 
+        # the whole tree is read at start and on a resync, not per pass
+        full_reads = s.logtext().count("Read the whole cgroup tree")
+        result(full_reads == 1, "the cgroup tree was read whole once, at start (%d)" % full_reads)
+
         # node hot-add: a second SPM device on node 3 joins pool fast;
         # the denied cgroups are sampled all along
         spy = []
@@ -389,6 +396,8 @@ def check_tree():
         result(len(spy) > 0 and all(3 not in (x or set()) for sample_ in spy for x in sample_),
                "node hot-add: the denied cgroups never see it (%d samples)" % len(spy))
         result(s.settled(), "settled after the hot-add")
+        n = s.logtext().count("Read the whole cgroup tree")
+        result(n == full_reads, "node hot-add re-planned on the model: no whole-tree read (%d)" % n)
 
         # node reclassified: the policy drops node 3 from the pool; the
         # grants narrow before anyone takes the memory away
@@ -412,10 +421,105 @@ def check_tree():
         rc, data, err = s.bus.busctl("call", NAME, PATH, MGR, "Plan")
         plan = json.loads(data["data"][0]) if rc == 0 else None
         result(plan is not None and plan["changes"] == 0, "converged: an empty plan", plan)
+
+        check_model(s)
     finally:
         alive = s.stop()
     result(alive, "spmd was still running at the end")
     return True
+
+
+def whole_reads(s):
+    return s.logtext().count("Read the whole cgroup tree")
+
+
+def check_model(s):
+    """What the cgroup model (kept across passes) could get wrong."""
+    sim = s.sim
+    s.settled()
+    before = whole_reads(s)
+
+    # cgroups made in svc/, which no rule names (so it is not watched):
+    # no event, the model does not know them
+    os.mkdir(os.path.join(sim.root, "svc", "late"))
+    sim.write("svc/late", "cgroup.subtree_control", "+cpuset")
+    os.mkdir(os.path.join(sim.root, "svc", "late", "kid"))
+    time.sleep(0.2)
+    result("svc/late" not in s.logtext(), "a cgroup in an unwatched directory raises no event")
+
+    # the policy now grants svc/granted: svc widens, and svc/late (empty
+    # mask, inherits) would get node 2 unless it is narrowed first
+    spy = []
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            spy.append(sim.eff("svc/late"))
+            time.sleep(0.002)
+
+    with open(os.path.join(s.env["SPM_POLICY_ETC_DIR"], "60-svc.conf"), "w") as f:
+        f.write("[Cgroup svc]\nPath=svc/granted\nPools=fast\n")
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        rc, data, err = s.bus.busctl("call", NAME, PATH, MGR, "Reload")
+        ok = wait_for(lambda: sim.eff("svc/granted") == {0, 1, 2})
+        time.sleep(0.1)
+    finally:
+        stop.set()
+        sampler.join()
+    result(rc == 0 and ok and s.settled() and sim.eff("svc") == {0, 1, 2},
+           "policy change: svc/granted gets the pool, svc widens", (rc, err, sim.eff("svc"), sim.eff("svc/granted")))
+    result(sim.eff("svc/late") == {0, 1} and sim.eff("svc/late/kid") == {0, 1} and
+           sim.read("svc/late", "cpuset.mems") == "0-1",
+           "a cgroup made before its directory was watched is found and narrowed when its parent widens",
+           (sim.eff("svc/late"), sim.eff("svc/late/kid"), sim.read("svc/late", "cpuset.mems")))
+    result(spy and all(2 not in (x or set()) for x in spy),
+           "svc/late never had node 2 on the way (%d samples)" % len(spy), [x for x in spy if x and 2 in x][:3])
+    n = whole_reads(s)
+    result(n == before, "the policy change planned on the model: no whole-tree read (%d -> %d)" % (before, n))
+    watched = [x for x in s.logtext().splitlines() if "Watching cgroup 'svc'" in x]
+    result(watched, "svc is watched now that a rule below it grants something")
+
+    # a cgroup removed: dropped from the model, no whole-tree read
+    os.rmdir(os.path.join(sim.root, "svc", "late", "kid"))
+    os.rmdir(os.path.join(sim.root, "svc", "late"))
+    ok = wait_for(lambda: "cgroup removed: late" in s.logtext())
+    result(ok and s.settled() and whole_reads(s) == before,
+           "a removal patches the model (no whole-tree read)", whole_reads(s))
+    rc, data, err = s.bus.busctl("call", NAME, PATH, MGR, "Verify")
+    result(rc == 0 and data["data"][0] == 0, "Verify against the kernel agrees with the model after the removal",
+           (rc, err, data))
+
+    # drift behind spmd's back: cgroupfs raises no event for a write, so
+    # spmd does not see it until something reads the kernel; Verify does
+    # and the pass it queues repairs it
+    s.settled()
+    sim.write("jobs/b", "cpuset.mems", "0-2")
+    time.sleep(0.3)
+    drifted = sim.eff("jobs/b") == {0, 1, 2}
+    rc, data, err = s.bus.busctl("call", NAME, PATH, MGR, "Verify")
+    changes = data["data"][0] if rc == 0 else None
+    ok = wait_for(lambda: sim.eff("jobs/b") == {0, 1})
+    result(drifted and rc == 0 and changes and changes >= 1 and ok and s.settled(),
+           "external drift: Verify reports it (%s change(s)) and spmd repairs it" % changes,
+           (drifted, rc, err, sim.eff("jobs/b")))
+    result(whole_reads(s) == before + 2, "Verify read the tree whole each time (%d)" % (whole_reads(s) - before))
+
+    # the read-back still sees what the model does not: pods/ narrowed
+    # behind spmd's back, then a new cgroup there is written on the
+    # model's belief; the kernel gives it less than the policy means
+    s.settled()
+    sim.write("pods", "cpuset.mems", "0")
+    os.mkdir(os.path.join(sim.root, "pods", "intruder-drift"))
+    ok = wait_for(lambda: "Cgroup 'pods/intruder-drift' allocates from nodes '0' by default, the policy means '0-1'"
+                  in s.logtext())
+    result(ok, "read-back: a mismatch the model could not predict is reported",
+           [x for x in s.logtext().splitlines() if "intruder-drift" in x][-4:])
+    rc, data, err = s.bus.busctl("call", NAME, PATH, MGR, "Verify")
+    ok = wait_for(lambda: sim.eff("pods") == {0, 1, 2} and sim.eff("pods/intruder-drift") == {0, 1})
+    result(rc == 0 and ok and s.settled(), "Verify repairs the drifted parent",
+           (rc, err, sim.eff("pods"), sim.eff("pods/intruder-drift")))
 
 
 # ---- scenario 2: systemd backend against a fake systemd1 ----

@@ -13,16 +13,23 @@
  * each has an explicit 0-1 mask that would otherwise keep node 2 out).
  *
  * Per repetition, interleaved:
- *   spmd      the daemon's own code: cgroup tree snapshot, plan, and the
- *             executor (spmd_plan_execute: write, read back
- *             cpuset.mems.effective, verify cpuset.mems.sysram);
- *   apply     the executor part of that alone;
  *   minimal   open/write/close of exactly the needed cpuset.mems files,
  *             parents first;
- *   again     a second spmd pass on the converged tree (must write nothing).
- * A plain file cannot derive mems.effective, so the files hold the values a
- * kernel would show after the change; the planner itself reads only
- * cpuset.mems below the root.
+ *   spmd      the daemon's pass for a policy change, timed from the
+ *             trigger (the new policy in place, spmd_cgroup_sync_policy_changed
+ *             as spmd_policy_reload calls it) until manager_reconcile()
+ *             returns: the cgroup model brought up to date (watches
+ *             recomputed, newly watched directories rescanned, cpuset
+ *             enabling checked), the plan, the executor with its
+ *             read-back. Once per read-back mode;
+ *   again     the pass the daemon runs next, on the converged model (must
+ *             write nothing).
+ * The device topology is the last snapshot, as in the daemon's passes
+ * after cgroup events (a full pass also re-reads sysfs: the device side's
+ * cost, measured by bench-snapshot). Between runs the tree is put back
+ * behind the daemon's back and the model re-read whole (not timed). A
+ * plain file cannot derive mems.effective, so the files hold the values a
+ * kernel would show after the change.
  *
  *   bench-cgroups [PARENTS [CHILDREN [REPS]]]
  */
@@ -43,8 +50,11 @@
 #include "macro.h"
 #include "planner-helpers.h"
 #include "planner.h"
+#include "spmd-cgroup-readback.h"
+#include "spmd-cgroup-sync.h"
 #include "spmd-cgroups.h"
 #include "spmd-executor.h"
+#include "spmd-inotify.h"
 #include "spmd-manager.h"
 
 static char root[128];
@@ -179,38 +189,54 @@ static bool check(void) {
         return ok;
 }
 
-typedef struct pass {
-        double load, plan, apply, total;
-        size_t actions, writes;
-} pass;
+static spm_policy *old_policy, *new_policy;
 
-static pass spmd_pass(manager *m, const spm_topology *topo, const spm_features *f) {
-        spm_cgroup_tree *t = NULL;
-        spm_plan *plan = NULL;
-        unsigned long long w0 = spmd_cgroup_stats_global.mems_writes;
-        pass x = {};
-        double t0 = now_ms(), t1, t2;
-        int r;
-
-        r = spm_cgroup_tree_load(&t);
-        t1 = now_ms();
-        if (r >= 0)
-                r = spm_plan_build(m->policy, topo, f, t, &plan);
-        t2 = now_ms();
-        if (r < 0) {
-                fprintf(stderr, "planning failed: %s\n", strerror(-r));
+/* Put the tree back to the baseline behind the daemon's back and let it
+ * read the tree whole under the old policy (not timed). */
+static void prepare(manager *m) {
+        reset();
+        m->policy = old_policy;
+        spmd_cgroup_sync_policy_changed(m);
+        manager_cgroups_resync(m, "benchmark reset");
+        (void) manager_reconcile(m);
+        if (m->plan->n_actions != 0) {
+                fprintf(stderr, "baseline not converged: %zu actions\n", m->plan->n_actions);
                 exit(EXIT_FAILURE);
         }
-        spm_cgroup_tree_free(m->cgroups);
-        m->cgroups = t;
-        (void) spmd_plan_execute(m, plan, NULL);
-        x.total = now_ms() - t0;
-        x.load = t1 - t0;
-        x.plan = t2 - t1;
-        x.apply = x.total - (t2 - t0);
-        x.actions = plan->n_actions;
+        m->dirty = false;
+}
+
+typedef struct pass {
+        double ms;
+        size_t writes, reads;
+} pass;
+
+/* The daemon's pass after a policy change: from the trigger to the end. */
+static pass policy_pass(manager *m) {
+        unsigned long long w0 = spmd_cgroup_stats_global.mems_writes, r0 = spmd_cgroup_stats_global.readbacks;
+        double t0 = now_ms();
+        pass x;
+
+        m->policy = new_policy;
+        spmd_cgroup_sync_policy_changed(m);
+        (void) manager_reconcile(m);
+        x.ms = now_ms() - t0;
         x.writes = (size_t) (spmd_cgroup_stats_global.mems_writes - w0);
-        spm_plan_free(plan);
+        x.reads = (size_t) (spmd_cgroup_stats_global.readbacks - r0);
+        return x;
+}
+
+/* The pass the daemon queues after writes. */
+static pass next_pass(manager *m) {
+        unsigned long long w0 = spmd_cgroup_stats_global.mems_writes;
+        double t0 = now_ms();
+        pass x = {};
+
+        (void) manager_reconcile(m);
+        x.ms = now_ms() - t0;
+        x.writes = (size_t) (spmd_cgroup_stats_global.mems_writes - w0);
+        if (m->plan->n_actions != 0)
+                x.writes += 1000000;    /* not converged */
         return x;
 }
 
@@ -219,12 +245,24 @@ static int cmp_double(const void *a, const void *b) {
         return x < y ? -1 : x > y;
 }
 
+static double median(const double *v, unsigned n) {
+        double *c = calloc(n, sizeof *c), med;
+
+        if (!c)
+                exit(EXIT_FAILURE);
+        memcpy(c, v, n * sizeof *c);
+        qsort(c, n, sizeof *c, cmp_double);
+        med = c[n / 2];
+        free(c);
+        return med;
+}
+
 static void row(const char *name, double *v, unsigned n, double floor_med, const char *note) {
         double med;
 
         qsort(v, n, sizeof *v, cmp_double);
         med = v[n / 2];
-        printf("| %-28s | %9.2f | %9.2f | %9.2f | %6.2f | %s\n", name, v[0], med, v[n - 1],
+        printf("| %-36s | %9.2f | %9.2f | %9.2f | %6.2f | %s\n", name, v[0], med, v[n - 1],
                floor_med > 0 ? med / floor_med : 1.0, note);
 }
 
@@ -232,14 +270,25 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ft
         return remove(p) < 0 ? -1 : 0;
 }
 
+static const struct {
+        spmd_readback mode;
+        const char *name, *note;
+} modes[] = {
+        { SPMD_READBACK_DERIVED, "spmd policy pass (as shipped)", "read-back: what the kernel's rule depends on" },
+        { SPMD_READBACK_ONE, "spmd policy pass, read-back 1 file", "cpuset.mems.sysram of each written group" },
+        { SPMD_READBACK_BOTH, "spmd policy pass, read-back 2 files", "effective + sysram of each written group" },
+        { SPMD_READBACK_OFF, "spmd policy pass, no read-back", "writes only" },
+};
+#define N_MODES ELEMENTSOF(modes)
+
 int main(int argc, char *argv[]) {
         manager_config config = { .bus = SPMD_BUS_NONE, .apply = true };
         manager *m = NULL;
         spm_topology *topo;
         spm_features feat;
         unsigned reps = 5;
-        double *tot, *app, *min, *again, *load, *plan, *wo, *newp, *newf;
-        size_t issued = 0, again_writes = 0, actions = 0;
+        double *min, *again, *mode_ms[N_MODES], *sync_ms, *plan_ms, *exec_ms, *full, *newc, *verify;
+        size_t issued[N_MODES] = {}, reads[N_MODES] = {}, again_writes = 0, derived = 0;
         unsigned needed = 0;
         bool ok = true;
 
@@ -276,137 +325,191 @@ int main(int argc, char *argv[]) {
         if (manager_new(&config, &m) < 0)
                 return EXIT_FAILURE;
         m->features = feat;
-        m->policy = tp_policy("[Pool fast]\n"
-                              "[Device hbm]\nMatchTargetNode=2\nClass=spm\nPool=fast\n"
-                              "[Cgroup grant]\nPath=bench/p00[0-9]\nPools=fast\n");
+        m->topo = topo;         /* the manager's now */
+        /* the daemon's watches, on the benchmark's tree (events are never
+         * dispatched: the loop does not run) */
+        if (spmd_inotify_new(m, &m->inotify) < 0)
+                return EXIT_FAILURE;
+        old_policy = tp_policy("[Pool fast]\n"
+                               "[Device hbm]\nMatchTargetNode=2\nClass=spm\nPool=fast\n");
+        new_policy = tp_policy("[Pool fast]\n"
+                               "[Device hbm]\nMatchTargetNode=2\nClass=spm\nPool=fast\n"
+                               "[Cgroup grant]\nPath=bench/p00[0-9]\nPools=fast\n");
 
-        tot = calloc(reps, sizeof *tot);
-        app = calloc(reps, sizeof *app);
         min = calloc(reps, sizeof *min);
         again = calloc(reps, sizeof *again);
-        load = calloc(reps, sizeof *load);
-        plan = calloc(reps, sizeof *plan);
-        wo = calloc(reps, sizeof *wo);
-        newp = calloc(reps, sizeof *newp);
-        newf = calloc(reps, sizeof *newf);
-        if (!newp || !newf || !wo || !tot || !app || !min || !again || !load || !plan)
+        sync_ms = calloc(reps, sizeof *sync_ms);
+        plan_ms = calloc(reps, sizeof *plan_ms);
+        exec_ms = calloc(reps, sizeof *exec_ms);
+        full = calloc(reps, sizeof *full);
+        newc = calloc(reps, sizeof *newc);
+        verify = calloc(reps, sizeof *verify);
+        for (size_t k = 0; k < N_MODES; k++)
+                if (!(mode_ms[k] = calloc(reps, sizeof(double))))
+                        return EXIT_FAILURE;
+        if (!min || !again || !sync_ms || !plan_ms || !exec_ms || !full || !newc || !verify)
                 return EXIT_FAILURE;
 
         for (unsigned r = 0; r < reps; r++) {
-                pass a, b;
                 double t0;
 
-                reset();
+                /* the floor, first or last by turns */
                 if (r % 2 == 0) {
-                        a = spmd_pass(m, topo, &feat);
-                        ok = ok && check();
                         reset();
                         t0 = now_ms();
                         needed = minimal_writer();
                         min[r] = now_ms() - t0;
-                        ok = ok && check();
-                } else {
-                        t0 = now_ms();
-                        needed = minimal_writer();
-                        min[r] = now_ms() - t0;
-                        ok = ok && check();
-                        reset();
-                        a = spmd_pass(m, topo, &feat);
                         ok = ok && check();
                 }
-                b = spmd_pass(m, topo, &feat);
-                /* the executor without read-backs: the writes alone */
-                reset();
-                spmd_cgroup_readback = false;
-                wo[r] = spmd_pass(m, topo, &feat).apply;
-                spmd_cgroup_readback = true;
-                ok = ok && check();
-                tot[r] = a.total;
-                app[r] = a.apply;
-                load[r] = a.load;
-                plan[r] = a.plan;
-                again[r] = b.total;
-                issued = a.writes;
-                actions = a.actions;
-                again_writes = b.writes;
-        }
+                for (size_t k = 0; k < N_MODES; k++) {
+                        pass a;
 
-        /* A new cgroup below bench/ (widened for the grant) inherits node 2
-         * and must be narrowed: what the pass after its inotify event
-         * costs, adding it to the last tree, against a whole new pass.
-         * First a pass that leaves the converged tree as the last one, as
-         * the daemon's pass after its writes does. */
-        (void) spmd_pass(m, topo, &feat);
-        for (unsigned r = 0; r < reps; r++) {
-                char d[512], rel[64];
-                char *paths[] = { rel, NULL };
-                spm_cgroup_tree *patched = NULL;
-                spm_plan *pl = NULL;
-                unsigned long long w0;
-                double t0;
-                pass f;
+                        prepare(m);
+                        spmd_cgroup_readback = modes[k].mode;
+                        a = policy_pass(m);
+                        spmd_cgroup_readback = SPMD_READBACK_DERIVED;
+                        ok = ok && check();
+                        mode_ms[k][r] = a.ms;
+                        issued[k] = a.writes;
+                        reads[k] = a.reads;
+                        if (k == 0) {
+                                pass b = next_pass(m);
 
-                snprintf(rel, sizeof rel, "bench/newp%u", r);
-                snprintf(d, sizeof d, "%s/%s", root, rel);
-                make_cgroup(d, false, "\n", "0-2\n");
-                w0 = spmd_cgroup_stats_global.mems_writes;
-                t0 = now_ms();
-                if (spmd_cgroup_tree_with_new(m->cgroups, paths, &patched) < 0 ||
-                    spm_plan_build(m->policy, topo, &feat, patched, &pl) < 0)
-                        return EXIT_FAILURE;
-                (void) spmd_plan_execute(m, pl, NULL);
-                newp[r] = now_ms() - t0;
-                ok = ok && spmd_cgroup_stats_global.mems_writes - w0 == 1;
-                spm_plan_free(pl);
-                spm_cgroup_tree_free(patched);
+                                again[r] = b.ms;
+                                again_writes = b.writes;
+                        }
+                }
+                if (r % 2 == 1) {
+                        reset();
+                        t0 = now_ms();
+                        needed = minimal_writer();
+                        min[r] = now_ms() - t0;
+                        ok = ok && check();
+                }
 
-                snprintf(rel, sizeof rel, "bench/newf%u", r);
-                snprintf(d, sizeof d, "%s/%s", root, rel);
-                make_cgroup(d, false, "\n", "0-2\n");
-                f = spmd_pass(m, topo, &feat);
-                newf[r] = f.total;
-                ok = ok && f.writes == 1;
-                (void) spmd_pass(m, topo, &feat);   /* the tree as it is now, untimed */
+                /* the same pass in its parts (the functions plan_pass
+                 * and the executor call) */
+                {
+                        spm_plan *pl = NULL;
+                        double t1, t2, t3;
+                        unsigned long long d0 = spmd_cgroup_stats_global.derived;
+
+                        prepare(m);
+                        m->policy = new_policy;
+                        t0 = now_ms();
+                        spmd_cgroup_sync_policy_changed(m);
+                        (void) spmd_cgroup_sync(m, false);
+                        t1 = now_ms();
+                        spmd_readback_begin(m);
+                        if (spm_plan_build(m->policy, topo, &feat, m->cgroups->tree, &pl) < 0)
+                                return EXIT_FAILURE;
+                        t2 = now_ms();
+                        (void) spmd_plan_execute(m, pl, NULL);
+                        t3 = now_ms();
+                        sync_ms[r] = t1 - t0;
+                        plan_ms[r] = t2 - t1;
+                        exec_ms[r] = t3 - t2;
+                        derived = (size_t) (spmd_cgroup_stats_global.derived - d0);
+                        spm_plan_free(pl);
+                        ok = ok && check();
+                }
+
+                /* what every pass cost before the model: the whole tree */
+                {
+                        spm_cgroup_tree *t = NULL;
+
+                        t0 = now_ms();
+                        if (spm_cgroup_tree_load(&t) < 0)
+                                return EXIT_FAILURE;
+                        full[r] = now_ms() - t0;
+                        spm_cgroup_tree_free(t);
+                }
+
+                /* Verify: reads the whole tree, plans, adopts it */
+                {
+                        spm_plan *pl = NULL;
+
+                        t0 = now_ms();
+                        if (manager_build_plan(m, topo, &feat, &pl) < 0)
+                                return EXIT_FAILURE;
+                        verify[r] = now_ms() - t0;
+                        ok = ok && pl->n_actions == 0;
+                        spm_plan_free(pl);
+                        (void) manager_reconcile(m);    /* drains what it may have queued */
+                }
+
+                /* a new cgroup below bench/ (widened for the grant) must be
+                 * narrowed: the inotify event to the end of its pass */
+                {
+                        char d[512], rel[64];
+                        unsigned long long w0;
+
+                        snprintf(rel, sizeof rel, "bench/new%u", r);
+                        snprintf(d, sizeof d, "%s/%s", root, rel);
+                        make_cgroup(d, false, "\n", "0-2\n");
+                        w0 = spmd_cgroup_stats_global.mems_writes;
+                        t0 = now_ms();
+                        manager_cgroup_created(m, rel);
+                        (void) manager_reconcile(m);
+                        newc[r] = now_ms() - t0;
+                        ok = ok && spmd_cgroup_stats_global.mems_writes - w0 == 1;
+                        (void) manager_reconcile(m);
+                        ok = ok && m->plan->n_actions == 0;
+                        {
+                                char f[600];
+                                static const char *const files[] = { "cgroup.procs", "cgroup.subtree_control",
+                                        "cpuset.mems", "cpuset.mems.effective", "cpuset.mems.sysram" };
+
+                                for (size_t k = 0; k < ELEMENTSOF(files); k++) {
+                                        snprintf(f, sizeof f, "%s/%s", d, files[k]);
+                                        (void) unlink(f);
+                                }
+                                (void) rmdir(d);
+                        }
+                }
         }
 
         printf("bench-cgroups: %u groups (bench + %u parents x %u children) on %s, %u reps\n",
                1 + parents + parents * children, parents, children,
                startswith(root, "/dev/shm") ? "tmpfs (/dev/shm)" : root, reps);
-        printf("writes needed %u, issued by spmd %zu (plan: %zu actions incl. sysram checks), second pass %zu; result %s\n\n",
-               needed, issued, actions, again_writes, ok ? "correct" : "WRONG");
-        printf("| %-28s | %9s | %9s | %9s | %6s | %s\n", "method", "min ms", "median ms", "max ms", "/floor", "");
-        printf("|------------------------------|-----------|-----------|-----------|--------|\n");
+        printf("writes needed %u; issued by spmd: %zu; the next pass on the converged model: %zu; result %s\n",
+               needed, issued[0], again_writes, ok ? "correct" : "WRONG");
+        printf("read-back files read per mode:");
+        for (size_t k = 0; k < N_MODES; k++)
+                printf(" %s %zu%s", k == 0 ? "shipped" : modes[k].name + strlen("spmd policy pass, "), reads[k],
+                       k + 1 < N_MODES ? ";" : "");
+        printf(" (shipped: %zu of %u checks settled by the kernel's rule)\n\n", derived, needed);
+        printf("| %-36s | %9s | %9s | %9s | %6s | %s\n", "method", "min ms", "median ms", "max ms", "/floor", "");
+        printf("|--------------------------------------|-----------|-----------|-----------|--------|\n");
         {
-                double fm;
-                double *mc = calloc(reps, sizeof *mc);
+                double fm = median(min, reps);
 
-                memcpy(mc, min, reps * sizeof *mc);
-                qsort(mc, reps, sizeof *mc, cmp_double);
-                fm = mc[reps / 2];
-                free(mc);
                 row("minimal writer (floor)", min, reps, fm, "open/write/close of the needed files");
-                row("spmd executor (apply)", app, reps, fm, "writes + effective/sysram read-back");
-                row("spmd executor, no read-back", wo, reps, fm, "the same writes, read-back off");
-                row("spmd full pass", tot, reps, fm, "snapshot + plan + apply");
-                row("  of which snapshot", load, reps, fm, "spm_cgroup_tree_load, all groups");
-                row("  of which plan", plan, reps, fm, "spm_plan_build");
-                row("spmd second pass", again, reps, fm, "converged: snapshot + empty plan");
-                row("new cgroup, added to tree", newp, reps, fm, "inotify path: 1 group read, plan, 1 write");
-                row("new cgroup, whole pass", newf, reps, fm, "the same with a full tree snapshot");
+                for (size_t k = 0; k < N_MODES; k++)
+                        row(modes[k].name, mode_ms[k], reps, fm, modes[k].note);
+                row("  of which model sync", sync_ms, reps, fm, "watches, rescans, cpuset enabling check");
+                row("  of which plan", plan_ms, reps, fm, "spm_plan_build on the model");
+                row("  of which executor", exec_ms, reps, fm, "writes + read-back as shipped");
+                row("next pass, converged", again, reps, fm, "plans on the model: 0 writes");
+                row("whole tree read (each pass before)", full, reps, fm, "spm_cgroup_tree_load");
+                row("Verify", verify, reps, fm, "whole tree read + plan, adopted as the model");
+                row("new cgroup below bench/", newc, reps, fm, "inotify event to the end of its pass: 1 write");
         }
 
-        m->policy = spm_policy_free(m->policy);
+        m->policy = NULL;
+        spm_policy_free(old_policy);
+        spm_policy_free(new_policy);
         manager_free(m);
-        spm_topology_free(topo);
-        free(tot);
-        free(app);
         free(min);
         free(again);
-        free(load);
-        free(plan);
-        free(wo);
-        free(newp);
-        free(newf);
+        free(sync_ms);
+        free(plan_ms);
+        free(exec_ms);
+        free(full);
+        free(newc);
+        free(verify);
+        for (size_t k = 0; k < N_MODES; k++)
+                free(mode_ms[k]);
         nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-        return ok && again_writes == 0 && issued == needed ? EXIT_SUCCESS : EXIT_FAILURE;
+        return ok && again_writes == 0 && issued[0] == needed ? EXIT_SUCCESS : EXIT_FAILURE;
 }
