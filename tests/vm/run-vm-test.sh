@@ -25,6 +25,7 @@
 #   SPM_VM_TIMEOUT=240              seconds before QEMU is killed
 #                                   (900 for the benchmarks)
 #   SPM_VM_BENCH_REPS=7             rounds of a benchmark
+#   SPM_VM_BENCH_TREE=100x100       bench-cgroups: parents x children
 #   SPM_VM_TCG_THREAD=single|multi  QEMU TCG threading (default single)
 #   SPM_VM_SKIP_APT=1               do not run apt-get
 set -euo pipefail
@@ -36,6 +37,7 @@ cache=${SPM_VM_CACHE:-/var/tmp/spmd-vm}
 build=${SPM_VM_BUILD_DIR:-$repo/build}
 vm_timeout=${SPM_VM_TIMEOUT:-}
 bench_reps=${SPM_VM_BENCH_REPS:-7}
+bench_tree=${SPM_VM_BENCH_TREE:-100x100}
 tcg_thread=${SPM_VM_TCG_THREAD:-single}
 case ${SPM_VM_KERNEL:-6.12} in
 6.12) kernel_meta=linux-image-6.12-amd64 ;;   # bookworm-security
@@ -64,6 +66,7 @@ case $variant in
 bench-*)
         vm_timeout=${vm_timeout:-900}
         case $bench_reps in ''|*[!0-9]*|0) die "SPM_VM_BENCH_REPS must be a positive number" ;; esac
+        case $bench_tree in [1-9]*x[1-9]*) ;; *) die "SPM_VM_BENCH_TREE must be PARENTSxCHILDREN, e.g. 100x100" ;; esac
         ;;
 *) vm_timeout=${vm_timeout:-240} ;;
 esac
@@ -272,7 +275,7 @@ kernel_cmdline() {
         local limit=$(( vm_timeout > 60 ? vm_timeout - 30 : vm_timeout * 3 / 4 ))
         local c="console=ttyS0 panic=-1 quiet spmvm.variant=$1 spmvm.limit=$limit"
         case $1 in nvdimm|spmd|bench-*) ;; *) c="$c memmap=512M%512M-1+0xefffffff" ;; esac
-        case $1 in bench-*) c="$c spmvm.reps=$bench_reps" ;; esac
+        case $1 in bench-*) c="$c spmvm.reps=$bench_reps spmvm.tree=$bench_tree" ;; esac
         # what Debian's 6.12 does by default, spelled out for 6.1 (offline)
         [ "$1" = hmem-auto ] && c="$c memhp_default_state=online"
         echo "$c"

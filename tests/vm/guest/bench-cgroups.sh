@@ -31,6 +31,7 @@ for w in $(cat /proc/cmdline); do
 done
 [ $P -lt $G ] && G=$P
 NEEDED=$((1 + G + G * C))
+LAST=$(printf 'p%03u/c%03u' $((P - 1)) $((C - 1)))   # a leaf the grant leaves alone
 GRANT=/etc/spm.d/60-grant.conf
 
 slab() { awk '/^Slab:/ { print $2 }' /proc/meminfo; }
@@ -41,7 +42,6 @@ cg_check() {
         out=$(vm-bench cg-check $CG $P $C $G "$1" 0-1) && ok "$2: every group as it should be" ||
                 bad "$2: $(echo $out)"
 }
-tracer() { awk '/^TracerPid:/ { print $2 }' /proc/$SPMD/status; }
 
 setup_nvdimm
 mount_cgroup2
@@ -106,7 +106,7 @@ while [ $i -le "$REPS" ]; do
         info "round $i spmd: $out"
         cg_check 0-2 "round $i spmd"
         check "round $i spmd: p000/c042 cpuset.mems.effective" 0-2 "$(cat $CG/bench/p000/c042/cpuset.mems.effective)"
-        check "round $i spmd: p050/c050 cpuset.mems.effective" 0-1 "$(cat $CG/bench/p050/c050/cpuset.mems.effective)"
+        [ $P -gt $G ] && check "round $i spmd: $LAST cpuset.mems.effective" 0-1 "$(cat $CG/bench/$LAST/cpuset.mems.effective)"
 
         # a second run on the converged tree
         out=$(vm-bench signal $SPMD HUP -n $NOTIFY -q 500 -t 300000) || bad "round $i again: $out"
@@ -114,42 +114,58 @@ while [ $i -le "$REPS" ]; do
         info "round $i again: $out"
         cg_check 0-2 "round $i again"
         reset_tree "round $i"
+        info "round $i done at $(cut -d' ' -f1 /proc/uptime) s"
         i=$((i + 1))
 done
 
-# Writes issued, counted once with strace attached to spmd (untimed: the
-# tracer slows every system call)
-count_writes() { # count_writes LABEL
-        strace -f -y -e trace=write,writev,pwrite64 -p $SPMD -o /tmp/strace.$1 2> /tmp/strace.err &
-        ST=$!
-        wait_for 20 test "$(tracer)" != 0 || bad "strace did not attach: $(cat /tmp/strace.err)"
-        settle_spmd HUP
-        kill -INT $ST
-        wait $ST
-        MEMS=$(grep -c 'cpuset\.mems>' /tmp/strace.$1)
-        SUBTREE=$(grep -c 'subtree_control>' /tmp/strace.$1)
-}
-if command -v strace > /dev/null; then
+# Writes issued, counted once after the timed rounds: spmd started again
+# under strace (seccomp filter: only the traced calls stop, but a tracer
+# must start the process). spmd logs "Reloading the policy" on SIGHUP,
+# which cuts the trace into: start-up on the baseline, after the change,
+# on the converged tree.
+count_writes() {
+        local st
+        kill $SPMD
+        wait $SPMD
+        NOTIFY_SOCKET=$NOTIFY strace -f --seccomp-bpf -y -s 128 -e trace=write,writev,pwrite64,pwritev \
+                -o /tmp/strace.log spmd --bus=none --udev-source=kernel --log-target=console \
+                > /tmp/spmd-strace.log 2>&1 &
+        st=$!
+        wait_for 30 pidof spmd > /dev/null || { bad "spmd under strace did not start"; return 1; }
+        SPMD=$(pidof spmd)
+        settle_spmd
         cp /tmp/grant.conf $GRANT
-        count_writes change
-        check "writes of cpuset.mems after the change (needed $NEEDED)" $NEEDED $MEMS
-        check "writes of cgroup.subtree_control after the change" 0 $SUBTREE
-        W_CHANGE="$MEMS cpuset.mems + $SUBTREE subtree_control"
+        settle_spmd HUP
         cg_check 0-2 "strace run"
-        count_writes again
-        check "writes of cpuset.mems on the converged tree" 0 $MEMS
-        check "writes of cgroup.subtree_control on the converged tree" 0 $SUBTREE
-        W_AGAIN="$MEMS cpuset.mems + $SUBTREE subtree_control"
+        settle_spmd HUP
+        info "spmd VmHWM under strace $(sed -n 's/^VmHWM: *//p' /proc/$SPMD/status)"
+        kill $SPMD
+        wait $st
+        check "spmd under strace stops cleanly" 0 $?
+        # per part: writes of cpuset.mems, writes of cgroup.subtree_control
+        W=$(awk '/Reloading the policy/ { part++ }
+                 /cpuset\.mems>/ { mems[part]++ }
+                 /subtree_control>/ { sub_[part]++ }
+                 END { for (p = 0; p < 3; p++) printf "%d %d ", mems[p], sub_[p] }' /tmp/strace.log)
+}
+if command -v strace > /dev/null && count_writes; then
+        set -- $W
+        check "writes of cpuset.mems at start-up on the baseline" 0 $1
+        check "writes of cpuset.mems after the change (needed $NEEDED)" $NEEDED $3
+        check "writes of cgroup.subtree_control after the change" 0 $4
+        check "writes of cpuset.mems on the converged tree" 0 $5
+        check "writes of cgroup.subtree_control on the converged tree" 0 $6
+        W_CHANGE="$3 cpuset.mems + $4 cgroup.subtree_control"
+        W_AGAIN="$5 cpuset.mems + $6 cgroup.subtree_control"
 else
         W_CHANGE="not counted (no strace in the guest)"
         W_AGAIN=$W_CHANGE
+        info "spmd VmHWM $(sed -n 's/^VmHWM: *//p' /proc/$SPMD/status)"
+        kill $SPMD
+        wait $SPMD
+        check "spmd stops cleanly" 0 $?
 fi
-
-info "spmd VmHWM $(sed -n 's/^VmHWM: *//p' /proc/$SPMD/status)"
-kill $SPMD
-wait $SPMD
-check "spmd stops cleanly" 0 $?
-grep -i -E 'warn|error|fail' /tmp/spmd.log | head -5 | sed 's/^/E2E: log  /'
+grep -a -i -E 'warn|error|fail' /tmp/spmd.log | head -5 | sed 's/^/E2E: log  /'
 echo "BENCH-TABLE bench-cgroups: kernel $(uname -r), $REPS rounds, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "BENCH-TABLE tree bench/pNNN/cNNN $P x $C ($((1 + P + P * C)) groups), grant to $G parents: $NEEDED writes needed"
 echo "BENCH-TABLE writes issued by spmd: after the change $W_CHANGE; on the converged tree $W_AGAIN"
