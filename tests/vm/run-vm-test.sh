@@ -24,7 +24,7 @@
 #   SPM_VM_BUILD_DIR=<repo>/build   meson build dir holding spmctl
 #   SPM_VM_TIMEOUT=240              seconds before QEMU is killed
 #                                   (900 for the benchmarks)
-#   SPM_VM_BENCH_REPS=7             rounds of a benchmark
+#   SPM_VM_BENCH_REPS=11|7          rounds of bench-hotplug|bench-cgroups
 #   SPM_VM_BENCH_TREE=100x100       bench-cgroups: parents x children
 #   SPM_VM_TCG_THREAD=single|multi  QEMU TCG threading (default single)
 #   SPM_VM_SKIP_APT=1               do not run apt-get
@@ -36,7 +36,7 @@ variant=${SPM_VM_VARIANT:-all}
 cache=${SPM_VM_CACHE:-/var/tmp/spmd-vm}
 build=${SPM_VM_BUILD_DIR:-$repo/build}
 vm_timeout=${SPM_VM_TIMEOUT:-}
-bench_reps=${SPM_VM_BENCH_REPS:-7}
+bench_reps=${SPM_VM_BENCH_REPS:-}
 bench_tree=${SPM_VM_BENCH_TREE:-100x100}
 tcg_thread=${SPM_VM_TCG_THREAD:-single}
 case ${SPM_VM_KERNEL:-6.12} in
@@ -65,6 +65,9 @@ esac
 case $variant in
 bench-*)
         vm_timeout=${vm_timeout:-900}
+        # a hot-add round takes about 3 s, a cgroup round about 45 s (TCG)
+        [ "$variant" = bench-hotplug ] && bench_reps=${bench_reps:-11}
+        bench_reps=${bench_reps:-7}
         case $bench_reps in ''|*[!0-9]*|0) die "SPM_VM_BENCH_REPS must be a positive number" ;; esac
         case $bench_tree in [1-9]*x[1-9]*) ;; *) die "SPM_VM_BENCH_TREE must be PARENTSxCHILDREN, e.g. 100x100" ;; esac
         ;;
@@ -298,6 +301,7 @@ for v in $variants; do
         log=$cache/console-$v.log
         rm -f "$log" "$log.first-boot"
         t=$(now_ms)
+        load0=$(cut -d' ' -f1-3 /proc/loadavg)
         rc=0
         boot "$v" "$log" || rc=$?
         retried=no
@@ -316,7 +320,10 @@ for v in $variants; do
         bench-*)
                 # a benchmark: what failed, then its table (kept in the cache)
                 tr -d '\r' < "$log" | grep -a -E '^(E2E: FAIL|E2E-RESULT)' || true
-                tr -d '\r' < "$log" | sed -n 's/^BENCH-TABLE //p' | tee "$cache/$v.txt"
+                # TCG time is host time: a busy host shows in the figures
+                { tr -d '\r' < "$log" | sed -n 's/^BENCH-TABLE //p'
+                  echo "host: $(nproc) CPUs, load average $load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after; TCG thread=$tcg_thread"
+                } | tee "$cache/$v.txt"
                 ;;
         *) tr -d '\r' < "$log" | grep -a -E '^E2E(: |-RESULT)' || true ;;
         esac
