@@ -10,7 +10,7 @@
  *           fork+exec+wait of CMD, then (with -b) poll every 1 ms until
  *           node NODE has N memory blocks, all "online" with valid_zones
  *           "Movable". Prints "ms=<fork to done> rc=<CMD's exit status>".
- *   vm-bench signal PID SIG [-b NODE:N] [-n SOCKET] [-q QUIET_MS] [-t MAX_MS]
+ *   vm-bench signal PID SIG [-b NODE:N] [-n SOCKET] [-w LIST] [-q QUIET_MS] [-t MAX_MS]
  *           bind a datagram socket at SOCKET (the NOTIFY_SOCKET PID was
  *           started with), send SIG (a number, or HUP, CONT, STOP,
  *           TERM) to PID, then poll every 1 ms: the blocks (with -b),
@@ -18,8 +18,11 @@
  *           epoll. Ends when the blocks are done (with -b)
  *           and PID has sent nothing and was seen idle for QUIET_MS
  *           (default 300). SIG 0 sends nothing: just wait until PID is
- *           idle. Prints "done_ms= status_first_ms= status_last_ms=
- *           statuses= idle_ms=" (ms from the signal; -1: did not happen).
+ *           idle. With -w, every file named in LIST (one path a line) is
+ *           watched with inotify: written_ms= is when the last of them was
+ *           first written, written= how many were. Prints "done_ms=
+ *           status_first_ms= status_last_ms= statuses= idle_ms=
+ *           written_ms= written=" (ms from the signal; -1: did not happen).
  *   vm-bench hp-floor DEV NODE
  *           the minimal writer for a hot-add: unbind DEV from device_dax,
  *           write it to kmem/new_id, then every memory block of NODE that
@@ -33,6 +36,8 @@
  *           children, parents first; open/write/close each, nothing else.
  *   vm-bench cg-reset ROOT PARENTS CHILDREN GRANTED VALUE
  *           the same files, children first (the untimed way back).
+ *   vm-bench cg-list ROOT PARENTS CHILDREN GRANTED
+ *           the paths of those cpuset.mems files, one a line.
  *   vm-bench cg-check ROOT PARENTS CHILDREN GRANTED WANT OTHER
  *           every group's cpuset.mems: WANT for bench, the granted
  *           parents and their children, OTHER elsewhere. Prints the
@@ -47,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -102,7 +108,7 @@ static int get(const char *path, char *buf, size_t size) {
 }
 
 static int usage(void) {
-        fprintf(stderr, "usage: vm-bench time|signal|hp-floor|cg-create|cg-apply|cg-reset|cg-check ... "
+        fprintf(stderr, "usage: vm-bench time|signal|hp-floor|cg-create|cg-apply|cg-reset|cg-list|cg-check ... "
                         "(see tests/vm/vm-bench.c)\n");
         return 2;
 }
@@ -237,9 +243,44 @@ static int signal_number(const char *s) {
         return s[0] >= '0' && s[0] <= '9' ? atoi(s) : -1;
 }
 
+/* Watch every file LIST names for writes (IN_MODIFY: any write(2) that
+ * wrote something). Returns the inotify fd; *ret_n the number watched. */
+static int watch_list(const char *list, int *ret_n) {
+        char line[512];
+        int fd, n = 0;
+        FILE *f;
+
+        f = fopen(list, "re");
+        if (!f)
+                return -errno;
+        fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (fd < 0) {
+                fclose(f);
+                return -errno;
+        }
+        while (fgets(line, sizeof line, f)) {
+                line[strcspn(line, "\n")] = 0;
+                if (!line[0])
+                        continue;
+                if (inotify_add_watch(fd, line, IN_MODIFY) < 0) {
+                        int r = -errno;
+
+                        fprintf(stderr, "vm-bench: %s: %s\n", line, strerror(errno));
+                        fclose(f);
+                        close(fd);
+                        return r;
+                }
+                n++;
+        }
+        fclose(f);
+        *ret_n = n;
+        return fd;
+}
+
 static int cmd_signal(int argc, char **argv) {
-        double t0, t, done = -1, first = -1, last = -1, busy, idle_at = -1;
-        int node = -1, n = 0, sig, fd = -1, statuses = 0;
+        double t0, t, done = -1, first = -1, last = -1, busy, idle_at = -1, written_at = -1;
+        int node = -1, n = 0, sig, fd = -1, statuses = 0, wfd = -1, watched = 0, written = 0;
+        unsigned char *seen = NULL;
         long quiet = 300, max = 120000;
         pid_t pid;
 
@@ -259,6 +300,14 @@ static int cmd_signal(int argc, char **argv) {
                         fd = notify_socket(argv[++i]);
                         if (fd < 0)
                                 return fprintf(stderr, "vm-bench: %s: %s\n", argv[i], strerror(-fd)), 1;
+                } else if (strcmp(argv[i], "-w") == 0) {
+                        wfd = watch_list(argv[++i], &watched);
+                        if (wfd < 0)
+                                return fprintf(stderr, "vm-bench: %s: %s\n", argv[i], strerror(-wfd)), 1;
+                        /* watch descriptors count from 1 */
+                        seen = calloc((size_t) watched + 2, 1);
+                        if (!seen)
+                                return 1;
                 } else if (strcmp(argv[i], "-q") == 0)
                         quiet = atol(argv[++i]);
                 else if (strcmp(argv[i], "-t") == 0)
@@ -272,7 +321,7 @@ static int cmd_signal(int argc, char **argv) {
                 return perror("kill"), 1;
         busy = 0;
         for (;;) {
-                char msg[1024];
+                char msg[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
                 ssize_t k;
 
                 t = now_ms() - t0;
@@ -288,6 +337,17 @@ static int cmd_signal(int argc, char **argv) {
                         }
                         busy = t;
                 }
+                while (wfd >= 0 && (k = read(wfd, msg, sizeof msg)) > 0)
+                        for (char *q = msg; q < msg + k;) {
+                                struct inotify_event *e = (struct inotify_event *) q;
+
+                                if ((e->mask & IN_MODIFY) && e->wd > 0 && e->wd <= watched + 1 && !seen[e->wd]) {
+                                        seen[e->wd] = 1;
+                                        if (++written == watched)
+                                                written_at = t;
+                                }
+                                q += sizeof *e + e->len;
+                        }
                 if (node >= 0 && done < 0 && blocks_done(node, n))
                         done = t;
                 if (!idle(pid))
@@ -302,8 +362,10 @@ static int cmd_signal(int argc, char **argv) {
                 }
                 sleep_ms(1);
         }
-        printf("done_ms=%.3f status_first_ms=%.3f status_last_ms=%.3f statuses=%d idle_ms=%.3f\n",
-               done, first, last, statuses, idle_at);
+        printf("done_ms=%.3f status_first_ms=%.3f status_last_ms=%.3f statuses=%d idle_ms=%.3f "
+               "written_ms=%.3f written=%d\n",
+               done, first, last, statuses, idle_at, written_at, written);
+        free(seen);
         return idle_at < 0 || (node >= 0 && done < 0);
 }
 
@@ -435,6 +497,22 @@ static int cmd_cg_write(int argc, char **argv, bool parents_first) {
         return 0;
 }
 
+static int cmd_cg_list(int argc, char **argv) {
+        unsigned children, granted;
+
+        if (argc != 4)
+                return usage();
+        children = (unsigned) atoi(argv[2]);
+        granted = (unsigned) atoi(argv[3]);
+        printf("%s/bench/cpuset.mems\n", argv[0]);
+        for (unsigned i = 0; i < granted; i++) {
+                printf("%s/bench/p%03u/cpuset.mems\n", argv[0], i);
+                for (unsigned c = 0; c < children; c++)
+                        printf("%s/bench/p%03u/c%03u/cpuset.mems\n", argv[0], i, c);
+        }
+        return 0;
+}
+
 static unsigned check_one(const char *root, const char *group, const char *want, unsigned bad) {
         char p[512], v[64];
 
@@ -490,6 +568,8 @@ int main(int argc, char **argv) {
                 return cmd_cg_write(argc - 2, argv + 2, true);
         if (strcmp(argv[1], "cg-reset") == 0)
                 return cmd_cg_write(argc - 2, argv + 2, false);
+        if (strcmp(argv[1], "cg-list") == 0)
+                return cmd_cg_list(argc - 2, argv + 2);
         if (strcmp(argv[1], "cg-check") == 0)
                 return cmd_cg_check(argc - 2, argv + 2);
         return usage();

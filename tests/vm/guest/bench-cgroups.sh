@@ -15,9 +15,11 @@
 #   floor   vm-bench cg-apply: open/write/close of exactly those 1,011
 #           files, parents first; timed fork → exit
 #   spmd    the drop-in written, SIGHUP to the running daemon, timed until
-#           the sd_notify STATUS= that ends its pass (spmd-converged: the
-#           pass that wrote) and until it is idle again (spmd-settled: its
-#           pass that re-reads the tree after writing)
+#           the last of the 1,011 files was written (spmd-written: inotify
+#           IN_MODIFY on each), until the sd_notify STATUS= that ends its
+#           pass (spmd-converged: the pass that wrote, its read-back
+#           included) and until it is idle again (spmd-settled: its pass
+#           that re-reads the tree after writing)
 #   again   SIGHUP once more on the converged tree: must write nothing
 # Untimed in between: all values checked, then reset to 0-1. Writes issued
 # by spmd are counted once, after the timed rounds, with strace attached.
@@ -49,6 +51,7 @@ slab0=$(slab); free0=$(free_kb)
 out=$(vm-bench cg-create $CG $P $C)
 info "tree: $out; slab $(( ($(slab) - slab0) / 1024 )) MiB more, MemFree $(( (free0 - $(free_kb)) / 1024 )) MiB less"
 cg_check 0-1 "baseline"
+vm-bench cg-list $CG $P $C $G > /tmp/needed.list
 
 mkdir -p /etc/spm.d
 cat > /etc/spm.d/50-bench.conf <<POLICY
@@ -100,17 +103,20 @@ while [ $i -le "$REPS" ]; do
 
         # spmd after the policy change
         cp /tmp/grant.conf $GRANT
-        out=$(vm-bench signal $SPMD HUP -n $NOTIFY -q 500 -t 300000) || bad "round $i spmd: $out"
+        out=$(vm-bench signal $SPMD HUP -n $NOTIFY -w /tmp/needed.list -q 500 -t 300000) || bad "round $i spmd: $out"
+        record spmd-written $i "$(field written_ms "$out")"
         record spmd-converged $i "$(field status_first_ms "$out")"
         record spmd-settled $i "$(field idle_ms "$out")"
         info "round $i spmd: $out"
+        check "round $i spmd: needed files written" $NEEDED "$(field written "$out")"
         cg_check 0-2 "round $i spmd"
         check "round $i spmd: p000/c042 cpuset.mems.effective" 0-2 "$(cat $CG/bench/p000/c042/cpuset.mems.effective)"
         [ $P -gt $G ] && check "round $i spmd: $LAST cpuset.mems.effective" 0-1 "$(cat $CG/bench/$LAST/cpuset.mems.effective)"
 
         # a second run on the converged tree
-        out=$(vm-bench signal $SPMD HUP -n $NOTIFY -q 500 -t 300000) || bad "round $i again: $out"
+        out=$(vm-bench signal $SPMD HUP -n $NOTIFY -w /tmp/needed.list -q 500 -t 300000) || bad "round $i again: $out"
         record again $i "$(field status_first_ms "$out")"
+        check "round $i again: files written" 0 "$(field written "$out")"
         info "round $i again: $out"
         cg_check 0-2 "round $i again"
         reset_tree "round $i"
