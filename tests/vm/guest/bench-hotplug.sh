@@ -13,6 +13,9 @@
 #          the stock kernel has no SPM marking). It is stopped (SIGSTOP)
 #          while the device is put back on device_dax, so the uevents wait
 #          in its socket; timed from SIGCONT to the same poller's "done"
+#          (spmd-idle: until spmd is idle again, its check pass included)
+#   daxctl daxctl reconfigure-device --mode=system-ram (movable by
+#          default), timed as the floor: the reference tool (anchor A2)
 #
 # Between runs, untimed, with spmd stopped: blocks offlined, kmem unbound
 # (the kernel removes the memory), device_dax bound again; then spmd is let
@@ -65,6 +68,15 @@ while [ $i -le "$REPS" ]; do
         record spmd $i "$(field done_ms "$out")"
         record spmd-idle $i "$(field idle_ms "$out")"
         info "round $i spmd: $out"
+
+        # daxctl
+        kill -STOP $SPMD
+        to_device_dax
+        out=$(vm-bench time -b 2:$NB -- daxctl reconfigure-device --mode=system-ram $DAX 2>/tmp/daxctl.err)
+        [ "$(field rc "$out")" = 0 ] && all_movable && ok "round $i daxctl: all online Movable" ||
+                bad "round $i daxctl: $out $(cat /tmp/daxctl.err)"
+        record daxctl $i "$(field ms "$out")"
+        settle_spmd CONT
         i=$((i + 1))
 done
 
