@@ -10,7 +10,8 @@
  *           fork+exec+wait of CMD, then (with -b) poll every 1 ms until
  *           node NODE has N memory blocks, all "online" with valid_zones
  *           "Movable". Prints "ms=<fork to done> rc=<CMD's exit status>".
- *   vm-bench signal PID SIG [-b NODE:N] [-n SOCKET] [-w LIST] [-q QUIET_MS] [-t MAX_MS]
+ *   vm-bench signal PID SIG [-b NODE:N] [-n SOCKET] [-w LIST] [-m FROM:TO]
+ *                   [-q QUIET_MS] [-t MAX_MS]
  *           bind a datagram socket at SOCKET (the NOTIFY_SOCKET PID was
  *           started with), send SIG (a number, or HUP, CONT, STOP,
  *           TERM) to PID, then poll every 1 ms: the blocks (with -b),
@@ -23,6 +24,9 @@
  *           first written, written= how many were. Prints "done_ms=
  *           status_first_ms= status_last_ms= statuses= idle_ms=
  *           written_ms= written=" (ms from the signal; -1: did not happen).
+ *           With -m, FROM is renamed to TO first, in the timed part: a
+ *           policy file put in place, for a daemon that would react to
+ *           the file itself as well as to the signal.
  *   vm-bench hp-floor DEV NODE
  *           the minimal writer for a hot-add: unbind DEV from device_dax,
  *           write it to kmem/new_id, then every memory block of NODE that
@@ -280,6 +284,7 @@ static int watch_list(const char *list, int *ret_n) {
 static int cmd_signal(int argc, char **argv) {
         double t0, t, done = -1, first = -1, last = -1, busy, idle_at = -1, written_at = -1;
         int node = -1, n = 0, sig, fd = -1, statuses = 0, wfd = -1, watched = 0, written = 0;
+        char *move_from = NULL, *move_to = NULL;
         unsigned char *seen = NULL;
         long quiet = 300, max = 120000;
         pid_t pid;
@@ -308,6 +313,12 @@ static int cmd_signal(int argc, char **argv) {
                         seen = calloc((size_t) watched + 2, 1);
                         if (!seen)
                                 return 1;
+                } else if (strcmp(argv[i], "-m") == 0) {
+                        move_from = argv[++i];
+                        move_to = strchr(move_from, ':');
+                        if (!move_to)
+                                return usage();
+                        *move_to++ = 0;
                 } else if (strcmp(argv[i], "-q") == 0)
                         quiet = atol(argv[++i]);
                 else if (strcmp(argv[i], "-t") == 0)
@@ -317,6 +328,8 @@ static int cmd_signal(int argc, char **argv) {
         }
 
         t0 = now_ms();
+        if (move_from && rename(move_from, move_to) < 0)
+                return fprintf(stderr, "vm-bench: %s -> %s: %m\n", move_from, move_to), 1;
         if (sig > 0 && kill(pid, sig) < 0)
                 return perror("kill"), 1;
         busy = 0;
