@@ -20,10 +20,12 @@
  *           and PID has sent nothing and was seen idle for QUIET_MS
  *           (default 300). SIG 0 sends nothing: just wait until PID is
  *           idle. With -w, every file named in LIST (one path a line) is
- *           watched with inotify: written_ms= is when the last of them was
- *           first written, written= how many were. Prints "done_ms=
+ *           watched with inotify: written_first_ms= is when the first of
+ *           them was written, written_ms= when the last of them was first
+ *           written, written= how many were. Prints "done_ms=
  *           status_first_ms= status_last_ms= statuses= idle_ms=
- *           written_ms= written=" (ms from the signal; -1: did not happen).
+ *           written_first_ms= written_ms= written=" (ms from the signal;
+ *           -1: did not happen).
  *           With -m, FROM is renamed to TO first, in the timed part: a
  *           policy file put in place, for a daemon that would react to
  *           the file itself as well as to the signal.
@@ -282,7 +284,7 @@ static int watch_list(const char *list, int *ret_n) {
 }
 
 static int cmd_signal(int argc, char **argv) {
-        double t0, t, done = -1, first = -1, last = -1, busy, idle_at = -1, written_at = -1;
+        double t0, t, done = -1, first = -1, last = -1, busy, idle_at = -1, written_first = -1, written_at = -1;
         int node = -1, n = 0, sig, fd = -1, statuses = 0, wfd = -1, watched = 0, written = 0;
         char *move_from = NULL, *move_to = NULL;
         unsigned char *seen = NULL;
@@ -356,6 +358,8 @@ static int cmd_signal(int argc, char **argv) {
 
                                 if ((e->mask & IN_MODIFY) && e->wd > 0 && e->wd <= watched + 1 && !seen[e->wd]) {
                                         seen[e->wd] = 1;
+                                        if (written_first < 0)
+                                                written_first = t;
                                         if (++written == watched)
                                                 written_at = t;
                                 }
@@ -376,8 +380,8 @@ static int cmd_signal(int argc, char **argv) {
                 sleep_ms(1);
         }
         printf("done_ms=%.3f status_first_ms=%.3f status_last_ms=%.3f statuses=%d idle_ms=%.3f "
-               "written_ms=%.3f written=%d\n",
-               done, first, last, statuses, idle_at, written_at, written);
+               "written_first_ms=%.3f written_ms=%.3f written=%d\n",
+               done, first, last, statuses, idle_at, written_first, written_at, written);
         free(seen);
         return idle_at < 0 || (node >= 0 && done < 0);
 }

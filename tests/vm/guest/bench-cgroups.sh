@@ -15,14 +15,15 @@
 #   floor   vm-bench cg-apply: open/write/close of exactly those 1,011
 #           files, parents first; timed fork → exit
 #   spmd    the drop-in written, SIGHUP to the running daemon, timed until
-#           the last of the 1,011 files was written (spmd-written: inotify
+#           the first of the 1,011 files was written (spmd-first-write: its
+#           snapshot and plan), until the last was (spmd-written: inotify
 #           IN_MODIFY on each), until the sd_notify STATUS= that ends its
 #           pass (spmd-converged: the pass that wrote, its read-back
 #           included) and until it is idle again (spmd-settled: its pass
 #           that re-reads the tree after writing)
 #   again   SIGHUP once more on the converged tree: must write nothing
 # Untimed in between: all values checked, then reset to 0-1. Writes issued
-# by spmd are counted once, after the timed rounds, with strace attached.
+# by spmd are counted once, after the timed rounds, with spmd under strace.
 
 BENCH=cgroups
 . /spmvm/bench-lib.sh
@@ -106,6 +107,7 @@ while [ $i -le "$REPS" ]; do
         cp /tmp/grant.conf /etc/grant.conf.tmp
         out=$(vm-bench signal $SPMD HUP -m /etc/grant.conf.tmp:$GRANT -n $NOTIFY -w /tmp/needed.list \
                 -q 500 -t 300000) || bad "round $i spmd: $out"
+        record spmd-first-write $i "$(field written_first_ms "$out")"
         record spmd-written $i "$(field written_ms "$out")"
         record spmd-converged $i "$(field status_first_ms "$out")"
         record spmd-settled $i "$(field idle_ms "$out")"
