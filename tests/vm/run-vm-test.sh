@@ -5,21 +5,27 @@
 # all inside the guest. Nothing here writes to this machine's /sys,
 # cgroups or memory; the host only builds files and runs QEMU.
 #
-#   tests/vm/run-vm-test.sh                 both variants
+#   tests/vm/run-vm-test.sh                 every test variant
 #   SPM_VM_VARIANT=nvdimm tests/vm/run-vm-test.sh
+#   SPM_VM_VARIANT=bench-cgroups tests/vm/run-vm-test.sh   a benchmark:
+#                                   prints a table (never part of "all")
 #
 # Exit status: 0 every variant printed the guest's PASS marker, 1 a check
 # failed or the guest never finished, 77 the machine cannot run the test
 # (no root to install packages and the tools are missing).
 #
 # Knobs (environment), see tests/vm/README.md:
-#   SPM_VM_VARIANT=all|nvdimm|hmem|hmem-auto  the dax device's backing
-#                                   (default all: the three in turn)
+#   SPM_VM_VARIANT=all|nvdimm|hmem|hmem-auto|spmd|spmd-hmem
+#                                   (default all: the five in turn), or
+#                                   bench-hotplug|bench-cgroups (by hand)
 #   SPM_VM_CACHE=/var/tmp/spmd-vm   kernel cache, image, console logs
 #   SPM_VM_KERNEL=6.12|6.1          Debian kernel line (default 6.12)
 #   SPM_VM_KERNEL_PKG=linux-image-6.12.117+deb12-amd64   pin the kernel
 #   SPM_VM_BUILD_DIR=<repo>/build   meson build dir holding spmctl
 #   SPM_VM_TIMEOUT=240              seconds before QEMU is killed
+#                                   (900 for the benchmarks)
+#   SPM_VM_BENCH_REPS=11|7          rounds of bench-hotplug|bench-cgroups
+#   SPM_VM_BENCH_TREE=100x100       bench-cgroups: parents x children
 #   SPM_VM_TCG_THREAD=single|multi  QEMU TCG threading (default single)
 #   SPM_VM_SKIP_APT=1               do not run apt-get
 set -euo pipefail
@@ -29,7 +35,9 @@ repo=$(cd "$here/../.." && pwd)
 variant=${SPM_VM_VARIANT:-all}
 cache=${SPM_VM_CACHE:-/var/tmp/spmd-vm}
 build=${SPM_VM_BUILD_DIR:-$repo/build}
-vm_timeout=${SPM_VM_TIMEOUT:-240}
+vm_timeout=${SPM_VM_TIMEOUT:-}
+bench_reps=${SPM_VM_BENCH_REPS:-}
+bench_tree=${SPM_VM_BENCH_TREE:-100x100}
 tcg_thread=${SPM_VM_TCG_THREAD:-single}
 case ${SPM_VM_KERNEL:-6.12} in
 6.12) kernel_meta=linux-image-6.12-amd64 ;;   # bookworm-security
@@ -50,7 +58,20 @@ skip() { echo "run-vm-test: SKIP: $*" >&2; exit 77; }
 case $variant in
 all) variants="nvdimm hmem hmem-auto spmd spmd-hmem" ;;
 nvdimm|hmem|hmem-auto|spmd|spmd-hmem) variants=$variant ;;
-*) die "SPM_VM_VARIANT must be all, nvdimm, hmem, hmem-auto, spmd or spmd-hmem (got '$variant')" ;;
+# benchmarks: run by hand, they print a table; "all" never includes them
+bench-hotplug|bench-cgroups) variants=$variant ;;
+*) die "SPM_VM_VARIANT must be all, nvdimm, hmem, hmem-auto, spmd, spmd-hmem, bench-hotplug or bench-cgroups (got '$variant')" ;;
+esac
+case $variant in
+bench-*)
+        vm_timeout=${vm_timeout:-900}
+        # a hot-add round takes about 3 s, a cgroup round about 45 s (TCG)
+        [ "$variant" = bench-hotplug ] && bench_reps=${bench_reps:-11}
+        bench_reps=${bench_reps:-7}
+        case $bench_reps in ''|*[!0-9]*|0) die "SPM_VM_BENCH_REPS must be a positive number" ;; esac
+        case $bench_tree in [1-9]*x[1-9]*) ;; *) die "SPM_VM_BENCH_TREE must be PARENTSxCHILDREN, e.g. 100x100" ;; esac
+        ;;
+*) vm_timeout=${vm_timeout:-240} ;;
 esac
 case $tcg_thread in single|multi) ;; *) die "SPM_VM_TCG_THREAD must be single or multi" ;; esac
 
@@ -76,6 +97,15 @@ if [ "${SPM_VM_SKIP_APT:-0}" != 1 ] && tools_missing; then
         apt-get install -y -qq --no-install-recommends "${host_packages[@]}" > /dev/null
 fi
 tools_missing && skip "missing tools: install ${host_packages[*]}"
+# The cgroup benchmark counts spmd's writes with strace (optional: without
+# it the count is reported as missing).
+case $variant in
+bench-*)
+        if ! command -v strace > /dev/null && [ "${SPM_VM_SKIP_APT:-0}" != 1 ] && [ "$(id -u)" -eq 0 ]; then
+                apt-get install -y -qq --no-install-recommends strace > /dev/null || true
+        fi
+        ;;
+esac
 t_apt=$(( $(now_ms) - t ))
 
 # ---- 2. kernel -------------------------------------------------------------------
@@ -139,6 +169,7 @@ work=$cache/work
 rm -rf "$work"
 mkdir -p "$work"
 gcc -static -O2 -std=gnu11 -Wall -Wextra -Werror -o "$work/json-flat" "$here/json-flat.c"
+gcc -static -O2 -std=gnu11 -Wall -Wextra -Werror -o "$work/vm-bench" "$here/vm-bench.c"
 t_build=$(( $(now_ms) - t ))
 
 # ---- 4. initramfs ---------------------------------------------------------------
@@ -172,6 +203,10 @@ put_binary "$(command -v dbus-send)" /usr/bin/dbus-send
 install -D -m 644 "$repo/systemd/org.spmd.spm1.conf" "$root/etc/dbus-1/system.d/org.spmd.spm1.conf"
 install -D -m 644 "$here/guest/system-bus.conf" "$root/etc/dbus-1/system-bus.conf"
 install -m 755 "$work/json-flat" "$root/usr/local/bin/json-flat"
+install -m 755 "$work/vm-bench" "$root/usr/local/bin/vm-bench"
+case $variant in
+bench-*) command -v strace > /dev/null && put_binary "$(command -v strace)" /usr/bin/strace ;;
+esac
 printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
 
@@ -198,6 +233,9 @@ done
 install -m 755 "$here/guest/init" "$root/init"
 install -m 755 "$here/guest/reader-checks.sh" "$root/spmvm/reader-checks.sh"
 install -m 755 "$here/guest/spmd-checks.sh" "$root/spmvm/spmd-checks.sh"
+for f in bench-lib.sh bench-hotplug.sh bench-cgroups.sh bench-summary.awk; do
+        install -m 644 "$here/guest/$f" "$root/spmvm/$f"
+done
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$work/initramfs.cpio.gz"
 t_image=$(( $(now_ms) - t ))
 
@@ -211,9 +249,17 @@ t_image=$(( $(now_ms) - t ))
 #          where the ACPI tables live.
 qemu_args() {
         case $1 in
-        nvdimm|spmd)
+        nvdimm|spmd|bench-hotplug)
                 echo "-machine pc,nvdimm=on -m 1G,slots=2,maxmem=4G
                       -object memory-backend-ram,id=ram0,size=512M -object memory-backend-ram,id=ram1,size=512M
+                      -numa node,nodeid=0,cpus=0,memdev=ram0 -numa node,nodeid=1,cpus=1,memdev=ram1
+                      -numa node,nodeid=2
+                      -object memory-backend-ram,id=nv0,size=1G -device nvdimm,id=nvdimm0,memdev=nv0,node=2"
+                ;;
+        bench-cgroups)
+                # 10,101 cgroups take about 350 MiB of slab: 1 GiB nodes
+                echo "-machine pc,nvdimm=on -m 2G,slots=2,maxmem=6G
+                      -object memory-backend-ram,id=ram0,size=1G -object memory-backend-ram,id=ram1,size=1G
                       -numa node,nodeid=0,cpus=0,memdev=ram0 -numa node,nodeid=1,cpus=1,memdev=ram1
                       -numa node,nodeid=2
                       -object memory-backend-ram,id=nv0,size=1G -device nvdimm,id=nvdimm0,memdev=nv0,node=2"
@@ -231,7 +277,8 @@ kernel_cmdline() {
         # the guest stops its checks early enough to still print a verdict
         local limit=$(( vm_timeout > 60 ? vm_timeout - 30 : vm_timeout * 3 / 4 ))
         local c="console=ttyS0 panic=-1 quiet spmvm.variant=$1 spmvm.limit=$limit"
-        case $1 in nvdimm|spmd) ;; *) c="$c memmap=512M%512M-1+0xefffffff" ;; esac
+        case $1 in nvdimm|spmd|bench-*) ;; *) c="$c memmap=512M%512M-1+0xefffffff" ;; esac
+        case $1 in bench-*) c="$c spmvm.reps=$bench_reps spmvm.tree=$bench_tree" ;; esac
         # what Debian's 6.12 does by default, spelled out for 6.1 (offline)
         [ "$1" = hmem-auto ] && c="$c memhp_default_state=online"
         echo "$c"
@@ -254,6 +301,7 @@ for v in $variants; do
         log=$cache/console-$v.log
         rm -f "$log" "$log.first-boot"
         t=$(now_ms)
+        load0=$(cut -d' ' -f1-3 /proc/loadavg)
         rc=0
         boot "$v" "$log" || rc=$?
         retried=no
@@ -268,7 +316,17 @@ for v in $variants; do
         fi
         t_vm=$(( $(now_ms) - t ))
 
-        tr -d '\r' < "$log" | grep -a -E '^E2E(: |-RESULT)' || true
+        case $v in
+        bench-*)
+                # a benchmark: what failed, then its table (kept in the cache)
+                tr -d '\r' < "$log" | grep -a -E '^(E2E: FAIL|E2E-RESULT)' || true
+                # TCG time is host time: a busy host shows in the figures
+                { tr -d '\r' < "$log" | sed -n 's/^BENCH-TABLE //p'
+                  echo "host: $(nproc) CPUs, load average $load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after; TCG thread=$tcg_thread"
+                } | tee "$cache/$v.txt"
+                ;;
+        *) tr -d '\r' < "$log" | grep -a -E '^E2E(: |-RESULT)' || true ;;
+        esac
         oks=$(grep -ac '^E2E: OK' "$log" || true)
         fails=$(grep -ac '^E2E: FAIL' "$log" || true)
         if grep -aq '^E2E-RESULT: PASS' "$log" && [ "$fails" -eq 0 ]; then
