@@ -38,6 +38,7 @@ RUN = os.environ.get("SPM_SIMKERNEL_RUN", os.path.join(SRC, "simkernel", "simker
 SIMCTL = os.environ.get("SPM_SIMCTL", os.path.join(B, "tests", "simkernel", "spm-simctl"))
 SPMD = os.environ.get("SPMD", os.path.join(B, "daemon", "spmd"))
 FLOOR = os.environ.get("SPM_HOTPLUG_FLOOR", os.path.join(B, "tests", "bench", "hotplug-floor"))
+WAIT = os.environ.get("SPM_HOTPLUG_WAIT", os.path.join(B, "tests", "bench", "hotplug-wait"))
 SCEN = os.environ.get("SPM_SIMKERNEL_SCENARIOS", os.path.join(SRC, "simkernel", "scenarios"))
 
 POLICY = """[Pool fast]
@@ -92,13 +93,6 @@ class Sim:
         e = int(self.read("bus/dax/devices/%s/mapping0/end" % dev), 0)
         return list(range(s // bs, (e + 1) // bs))
 
-    def done(self, blocks):
-        if self.read("devices/system/memory/memory%d/valid_zones" % blocks[-1]) != "Movable" or \
-                self.read("devices/system/memory/memory%d/state" % blocks[-1]) != "online":
-            return False
-        return all(self.read("devices/system/memory/memory%d/state" % b) == "online" and
-                   self.read("devices/system/memory/memory%d/valid_zones" % b) == "Movable" for b in blocks)
-
     def close(self):
         self.holder.stdin.close()
         self.holder.wait(timeout=30)
@@ -114,6 +108,21 @@ def add(sim, node, size, cost_ms, whole):
             for b in blocks:
                 sim.ctl("delay", "devices/system/memory/memory%d/state" % b, cost_ms)
     return dev, blocks
+
+
+def timed(sim, env, blocks, how):
+    """ms from the start (SIGCONT or fork) until hotplug-wait sees every
+    block online and Movable; the poller runs without the preload, what it
+    starts gets it."""
+    env = dict(env)
+    pre = env.pop("LD_PRELOAD", None)
+    if pre and how[0] == "run":
+        env["HOTPLUG_WAIT_CHILD_PRELOAD"] = pre
+    p = subprocess.run([WAIT, sim.sysfs, str(blocks[0]), str(blocks[-1])] + how, env=env,
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError("%s: %s" % (how[0], p.stderr.strip()))
+    return float(p.stdout.strip()) / 1000.0
 
 
 def wait_idle(logname, quiet=0.5, timeout=30.0):
@@ -140,11 +149,7 @@ def run_case(tmp, scenario, size, whole, spm, cost_ms, reps):
             node += 1
             args = [FLOOR, "state" if whole else "blocks", dev] + (["spm"] if spm else [])
             env = dict(sim.env)
-            env["SPM_FLOOR_TIMING"] = "1"
-            p = subprocess.run(["/usr/bin/env"] + args, env=env, capture_output=True, text=True)
-            if p.returncode != 0:
-                raise RuntimeError("floor failed: %s" % p.stderr)
-            floor.append(float(p.stdout.strip()) / 1000.0)
+            floor.append(timed(sim, env, blocks, ["run"] + args))
 
         pol = os.path.join(tmp, "etc")
         os.makedirs(pol, exist_ok=True)
@@ -162,11 +167,7 @@ def run_case(tmp, scenario, size, whole, spm, cost_ms, reps):
                 spmd.send_signal(signal.SIGSTOP)
                 dev, blocks = add(sim, node, size, cost_ms, whole)
                 node += 1
-                t0 = time.monotonic()
-                spmd.send_signal(signal.SIGCONT)
-                if not wait_for(lambda: sim.done(blocks)):
-                    raise RuntimeError("spmd did not online %s" % dev)
-                daemon.append((time.monotonic() - t0) * 1000.0)
+                daemon.append(timed(sim, sim.env, blocks, ["cont", str(spmd.pid)]))
         finally:
             spmd.terminate()
             spmd.wait(timeout=10)
