@@ -179,7 +179,7 @@ static int read_hotplug(int fd, spm_topology *t, spm_dax_device *d) {
 }
 
 /* 1 when read, 0 when the device went away between readdir and open. */
-static int read_one_dax(int sysfd, const char *sysfs_root, const char *name, spm_topology *t, spm_dax_device *d) {
+int topology_read_one_dax(int sysfd, const char *sysfs_root, const char *name, spm_topology *t, spm_dax_device *d) {
         _cleanup_free_ char *rel = NULL;
         _cleanup_close_ int fd = -EBADF;
         int r;
@@ -246,7 +246,7 @@ static int read_one_dax(int sysfd, const char *sysfs_root, const char *name, spm
         return r < 0 ? r : 1;
 }
 
-static int cmp_dax(const void *a, const void *b) {
+int topology_cmp_dax(const void *a, const void *b) {
         const spm_dax_device *x = a, *y = b;
         return strverscmp_simple(x->name, y->name);
 }
@@ -271,7 +271,7 @@ int topology_read_dax(int sysfd, const char *sysfs_root, spm_topology *t) {
                 if (sscanf(*i, "dax%u.%u%c", &a, &b, &tail) != 2)
                         continue;
 
-                r = read_one_dax(sysfd, sysfs_root, *i, t, &t->dax[t->n_dax]);
+                r = topology_read_one_dax(sysfd, sysfs_root, *i, t, &t->dax[t->n_dax]);
                 t->n_dax++; /* counted even on failure, so the free path sees it */
                 if (r < 0)
                         return r;
@@ -282,7 +282,7 @@ int topology_read_dax(int sysfd, const char *sysfs_root, spm_topology *t) {
                 }
         }
 
-        qsort(t->dax, t->n_dax, sizeof(spm_dax_device), cmp_dax);
+        qsort(t->dax, t->n_dax, sizeof(spm_dax_device), topology_cmp_dax);
         return 0;
 }
 
@@ -368,7 +368,7 @@ static int find_region_dax(int fd, char **ret) {
 }
 
 /* 1 when read, 0 when the region went away between readdir and open. */
-static int read_one_region(int sysfd, const char *sysfs_root, const char *name, spm_topology *t, spm_cxl_region *g) {
+int topology_read_one_region(int sysfd, const char *sysfs_root, const char *name, spm_topology *t, spm_cxl_region *g) {
         _cleanup_free_ char *rel = NULL;
         _cleanup_strv_free_ char **entries = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -430,7 +430,7 @@ static int read_one_region(int sysfd, const char *sysfs_root, const char *name, 
         return r < 0 ? r : 1;
 }
 
-static int cmp_region(const void *a, const void *b) {
+int topology_cmp_region(const void *a, const void *b) {
         const spm_cxl_region *x = a, *y = b;
         return strverscmp_simple(x->name, y->name);
 }
@@ -450,7 +450,7 @@ int topology_read_cxl(int sysfd, const char *sysfs_root, spm_topology *t) {
         for (char **i = names; *i; i++) {
                 if (!is_numbered(*i, "region"))
                         continue;
-                r = read_one_region(sysfd, sysfs_root, *i, t, &t->regions[t->n_regions]);
+                r = topology_read_one_region(sysfd, sysfs_root, *i, t, &t->regions[t->n_regions]);
                 t->n_regions++;
                 if (r < 0)
                         return r;
@@ -461,6 +461,6 @@ int topology_read_cxl(int sysfd, const char *sysfs_root, spm_topology *t) {
                 }
         }
 
-        qsort(t->regions, t->n_regions, sizeof(spm_cxl_region), cmp_region);
+        qsort(t->regions, t->n_regions, sizeof(spm_cxl_region), topology_cmp_region);
         return 0;
 }

@@ -68,7 +68,7 @@ static const char *block_attr(char *buf, size_t size, const char *block, const c
 
 /* 1 when read, 0 when the block went away between readdir and the first
  * read (hot remove): it is left out rather than placed at phys_index 0. */
-static int read_one_block(int memfd, const char *name, unsigned id, spm_topology *t, spm_memblock *b) {
+int topology_read_one_block(int memfd, const char *name, unsigned id, spm_topology *t, spm_memblock *b) {
         _cleanup_free_ char *state = NULL;
         char p[64];
         int r;
@@ -157,7 +157,7 @@ int topology_read_memory(int sysfd, spm_topology *t) {
                 if (*num < '0' || *num > '9' || spm_parse_u64(num, &id) < 0 || id > UINT32_MAX)
                         continue;
 
-                r = read_one_block(memfd, *i, (unsigned) id, t, &t->blocks[t->n_blocks]);
+                r = topology_read_one_block(memfd, *i, (unsigned) id, t, &t->blocks[t->n_blocks]);
                 if (r < 0)
                         return r;
                 if (r > 0)
