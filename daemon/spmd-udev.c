@@ -8,6 +8,7 @@
 #include "log.h"
 #include "macro.h"
 #include "spmd-manager.h"
+#include "spmd-snapshot.h"
 #include "spmd-udev.h"
 
 const char *const spmd_udev_subsystems[] = { "dax", "cxl", "memory", "node", NULL };
@@ -35,7 +36,7 @@ static int on_settle(sd_event_source *s, uint64_t usec, void *userdata) {
         spmd_udev *u = userdata;
 
         u->settle_first = 0;
-        manager_mark_dirty(u->manager, false, "memory/node uevents settled");
+        manager_mark_scoped_dirty(u->manager, "memory/node uevents settled");
         return 0;
 }
 
@@ -44,7 +45,7 @@ static void settle_later(spmd_udev *u) {
         int r;
 
         if (sd_event_now(u->manager->event, CLOCK_MONOTONIC, &now) < 0) {
-                manager_mark_dirty(u->manager, false, "uevent");
+                manager_mark_scoped_dirty(u->manager, "uevent");
                 return;
         }
         if (u->settle_first == 0)
@@ -62,7 +63,7 @@ static void settle_later(spmd_udev *u) {
         }
         if (r < 0) {
                 log_debug_errno(r, "Failed to arm the settle timer, reconciling now: %m");
-                manager_mark_dirty(u->manager, false, "uevent");
+                manager_mark_scoped_dirty(u->manager, "uevent");
         }
 }
 
@@ -97,6 +98,8 @@ static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userda
 
                 n++;
                 u->manager->stats.uevents++;
+                /* the next pass reads what the events name (spmd-snapshot.c) */
+                spmd_snapshot_note_uevent(u->manager, udev_device_get_subsystem(d), udev_device_get_sysname(d));
                 if (!streq_ptr(udev_device_get_subsystem(d), "memory") &&
                     !streq_ptr(udev_device_get_subsystem(d), "node"))
                         device_event = true;
@@ -119,7 +122,7 @@ static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userda
                 if (u->settle)
                         (void) sd_event_source_set_enabled(u->settle, SD_EVENT_OFF);
                 u->settle_first = 0;
-                manager_mark_dirty(u->manager, false, "uevent");
+                manager_mark_scoped_dirty(u->manager, "uevent");
         } else if (n > 0)
                 settle_later(u);
         return 0;
