@@ -35,6 +35,11 @@ int topology_read_one_dax(int sysfd, const char *sysfs_root, const char *name, s
 int topology_read_one_region(int sysfd, const char *sysfs_root, const char *name, spm_topology *t, spm_cxl_region *g);
 int topology_read_one_block(int memfd, const char *name, unsigned id, spm_topology *t, spm_memblock *b);
 
+/* A block the snapshot has already, read again: only what changes while it
+ * exists (state, valid_zones, and its node from t's nodeN/memoryM links);
+ * memoryN's phys_index is N's for its whole life. 1 read, 0 gone. */
+int topology_reread_block(int memfd, spm_topology *t, spm_memblock *b);
+
 /* Sort orders of t->dax and t->regions. */
 int topology_cmp_dax(const void *a, const void *b);
 int topology_cmp_region(const void *a, const void *b);

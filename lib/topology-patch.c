@@ -354,23 +354,20 @@ static int patch_block(int memfd, spm_topology *t, unsigned id) {
                 else
                         hi = mid;
         }
+        if (lo < t->n_blocks && t->blocks[lo].id == id) {
+                r = topology_reread_block(memfd, t, &t->blocks[lo]);
+                if (r != 0)
+                        return r < 0 ? r : 0;
+                free(t->blocks[lo].valid_zones);
+                memmove(&t->blocks[lo], &t->blocks[lo + 1], (t->n_blocks - lo - 1) * sizeof(spm_memblock));
+                t->n_blocks--;
+                return 0;
+        }
         snprintf(name, sizeof name, "memory%u", id);
         r = topology_read_one_block(memfd, name, id, t, &b);
         if (r < 0) {
                 free(b.valid_zones);
                 return r;
-        }
-        if (lo < t->n_blocks && t->blocks[lo].id == id) {
-                spm_memblock *o = &t->blocks[lo];
-
-                free(o->valid_zones);
-                if (r > 0) {
-                        *o = b;
-                        return 0;
-                }
-                memmove(o, o + 1, (t->n_blocks - lo - 1) * sizeof(spm_memblock));
-                t->n_blocks--;
-                return 0;
         }
         if (r == 0)
                 return 0;
