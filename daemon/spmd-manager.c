@@ -233,6 +233,7 @@ int manager_reconcile(manager *m) {
 
         m->dirty = false;
         m->resync = false;
+        m->look_again_pending = false;
 
         r = spmd_snapshot_take(m, resync, &t, &scoped, &nodes);
         if (r < 0) {
@@ -310,7 +311,18 @@ int manager_reconcile(manager *m) {
                          * reads again what this one acted on (up to and
                          * with the failed step) */
                         spmd_snapshot_note_plan(m, m->plan, r < 0 ? res.failed_at + 1 : m->plan->n_actions);
-                        manager_mark_scoped_dirty(m, "changes applied");
+                        if (r < 0 || m->config.once || !m->udev)
+                                manager_mark_scoped_dirty(m, "changes applied");
+                        else {
+                                /* The writes raise uevents (blocks added,
+                                 * onlined, the device rebound) that name
+                                 * the same objects: one look once they
+                                 * have settled sees them all, and leaves
+                                 * the kernel to whoever waits for it. */
+                                m->look_again_pending = true;
+                                spmd_udev_settle_later(m->udev);
+                                log_debug("Looking again once the uevents of these changes have settled.");
+                        }
                 }
         }
 

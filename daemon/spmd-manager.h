@@ -63,6 +63,8 @@ typedef struct manager {
 
         spm_topology *topo;              /* last snapshot, NULL before the first */
         spm_topology_scope scope;        /* what to read again for the next one (spmd-snapshot.c) */
+        bool look_again_pending;         /* a look at what the last pass changed waits for
+                                          * the kernel's uevents to settle (not Settled) */
         spm_features features;
         bool root_present;               /* root cgroup's cpuset files read */
         spm_cpuset root;

@@ -16,6 +16,16 @@ void spmd_snapshot_note_uevent(manager *m, const char *subsystem, const char *sy
         (void) spm_topology_scope_add_uevent(&m->scope, subsystem, sysname);
 }
 
+bool spmd_snapshot_is_echo(manager *m, const char *subsystem, const char *sysname, const char *action) {
+        char **names;
+
+        if (!m->look_again_pending || !subsystem || !sysname || !action ||
+            !(streq(action, "bind") || streq(action, "unbind") || streq(action, "change")))
+                return false;
+        names = streq(subsystem, "dax") ? m->scope.dax : streq(subsystem, "cxl") ? m->scope.regions : NULL;
+        return names && strv_contains(names, sysname);
+}
+
 void spmd_snapshot_want_full(manager *m) {
         m->scope.full = true;
 }

@@ -25,6 +25,11 @@ void spmd_snapshot_note_uevent(manager *m, const char *subsystem, const char *sy
  * asks for a full read. */
 void spmd_snapshot_note_plan(manager *m, const spm_plan *plan, size_t n);
 
+/* Is this uevent the kernel's answer to a write of the last pass (a bind,
+ * unbind or change of a device or region it acted on, while the look at it
+ * is pending)? */
+bool spmd_snapshot_is_echo(manager *m, const char *subsystem, const char *sysname, const char *action);
+
 /* The next pass reads everything. */
 void spmd_snapshot_want_full(manager *m);
 

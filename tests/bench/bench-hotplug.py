@@ -41,9 +41,12 @@ FLOOR = os.environ.get("SPM_HOTPLUG_FLOOR", os.path.join(B, "tests", "bench", "h
 WAIT = os.environ.get("SPM_HOTPLUG_WAIT", os.path.join(B, "tests", "bench", "hotplug-wait"))
 SCEN = os.environ.get("SPM_SIMKERNEL_SCENARIOS", os.path.join(SRC, "simkernel", "scenarios"))
 
+# spmd's devices get the odd nodes from 11 up; the floor's, the even ones,
+# are left alone
 POLICY = """[Pool fast]
 [Device all]
 MatchProvider=pmem
+MatchTargetNode=%s
 Class=spm
 Pool=fast
 Online=online_movable
@@ -98,8 +101,8 @@ class Sim:
         self.holder.wait(timeout=30)
 
 
-def add(sim, node, size, cost_ms, whole):
-    dev = sim.ctl("add-dax", "node=%d" % node, "size=%s" % size, "provider=pmem").split()[-1]
+def add(sim, node, size, cost_ms, whole, provider="pmem"):
+    dev = sim.ctl("add-dax", "node=%d" % node, "size=%s" % size, "provider=" + provider).split()[-1]
     blocks = sim.blocks(dev)
     if cost_ms:
         if whole:
@@ -144,17 +147,10 @@ def run_case(tmp, scenario, size, whole, spm, cost_ms, reps):
     try:
         sim.ctl("auto-online", "offline")
         node = 10
-        for _ in range(reps):
-            dev, blocks = add(sim, node, size, cost_ms, whole)
-            node += 1
-            args = [FLOOR, "state" if whole else "blocks", dev] + (["spm"] if spm else [])
-            env = dict(sim.env)
-            floor.append(timed(sim, env, blocks, ["run"] + args))
-
         pol = os.path.join(tmp, "etc")
         os.makedirs(pol, exist_ok=True)
         with open(os.path.join(pol, "50-bench.conf"), "w") as f:
-            f.write(POLICY)
+            f.write(POLICY % ",".join(str(11 + 2 * i) for i in range(reps)))
         env = dict(sim.env, SPM_POLICY_ETC_DIR=pol, SPM_POLICY_RUN_DIR=os.path.join(tmp, "run"),
                    SPM_POLICY_LIB_DIR=os.path.join(tmp, "lib"))
         env.pop("NOTIFY_SOCKET", None)
@@ -163,12 +159,25 @@ def run_case(tmp, scenario, size, whole, spm, cost_ms, reps):
                                 stderr=log)
         try:
             for _ in range(reps):
-                wait_idle(log.name)   # coldplug, or the last rep's verification passes
+                # the floor, on a device the policy leaves alone (even node),
+                # with spmd stopped: nothing else reads sysfs meanwhile
+                wait_idle(log.name)   # coldplug, or the last rep's passes
+                spmd.send_signal(signal.SIGSTOP)
+                dev, blocks = add(sim, node, size, cost_ms, whole)
+                node += 1
+                args = [FLOOR, "state" if whole else "blocks", dev] + (["spm"] if spm else [])
+                floor.append(timed(sim, sim.env, blocks, ["run"] + args))
+                spmd.send_signal(signal.SIGCONT)
+
+                # spmd, once it has looked at the floor's device: from
+                # SIGCONT with the new device's uevents queued
+                wait_idle(log.name)
                 spmd.send_signal(signal.SIGSTOP)
                 dev, blocks = add(sim, node, size, cost_ms, whole)
                 node += 1
                 daemon.append(timed(sim, sim.env, blocks, ["cont", str(spmd.pid)]))
         finally:
+            spmd.send_signal(signal.SIGCONT)
             spmd.terminate()
             spmd.wait(timeout=10)
             log.close()
