@@ -194,16 +194,19 @@ def main():
         ("spm-v2 + state v7, 8 GiB (64 blocks)", "spm-v2-hotplug-v7.ini", "8G", True, True),
         ("stock, per block, 1 GiB (8 blocks)", "stock-6.12.ini", "1G", False, False),
     ]
-    print("%-40s %10s %10s %10s %10s %8s" % ("case", "kernel", "floor ms", "spmd ms", "spmd-floor", "ratio"))
+    print("%-40s %10s %10s %10s %10s %8s %8s" % ("case", "kernel", "floor ms", "spmd ms", "spmd-floor", "ratio",
+                                                "paired"))
     for cost in (0, 20):
         for label, scen, size, whole, spm in cases:
             with tempfile.TemporaryDirectory(prefix="spm-bench-hotplug-") as tmp:
                 floor, daemon = run_case(tmp, scen, size, whole, spm, cost, reps)
             f, d = statistics.median(floor), statistics.median(daemon)
-            print("%-40s %10s %10.1f %10.1f %10.1f %7.2fx" % (label, "%d ms/blk" % cost if cost else "none",
-                                                                 f, d, d - f, d / f))
+            paired = statistics.median(x / y for x, y in zip(daemon, floor))
+            print("%-40s %10s %10.1f %10.1f %10.1f %7.2fx %7.2fx" % (label, "%d ms/blk" % cost if cost else "none",
+                                                                        f, d, d - f, d / f, paired))
             sys.stdout.flush()
-    print("(medians of %d reps; kernel: modelled cost of adding+onlining one block, as a write delay)" % reps)
+    print("(medians of %d reps; ratio: of the medians; paired: median of spmd/floor of the same rep; kernel: "
+          "modelled cost of adding+onlining one block, as a write delay)" % reps)
 
 
 if __name__ == "__main__":
