@@ -23,21 +23,21 @@ is of the medians; "paired" the median of spmd/floor within each rep.
 
 Figures, 7 reps, on a shared 2-CPU development VM (FUSE model; noisy,
 ratios are what matters), spmd before (full snapshot before every pass,
-cgroup tree re-read, look-again pass at once) and after the scoped read:
+cgroup tree re-read, look-again pass at once) and after the scoped read
+(tests/bench/hotplug.md has the details):
 
-  case                                  kernel     floor   before   after
-  spm-v2 + state v7, 1 GiB (8 blocks)   20 ms/blk  338 ms  1.40x    1.04x
-  spm-v2 + state v7, 8 GiB (64 blocks)  20 ms/blk  2640 ms 1.19x    1.01x
-  stock, per block, 1 GiB (8 blocks)    20 ms/blk  182 ms  1.73x    1.07x
-  spm-v2 + state v7, 1 GiB (8 blocks)   none       23-34   8.8x     1.35x
-  spm-v2 + state v7, 8 GiB (64 blocks)  none       88-134  7.8x     0.7-0.9x
-  stock, per block, 1 GiB (8 blocks)    none       21-25   6.0x     1.54x
+  case                                  kernel     floor    before  after (paired)
+  spm-v2 + state v7, 1 GiB (8 blocks)   20 ms/blk  338 ms   1.40x   1.06x (1.06x)
+  spm-v2 + state v7, 8 GiB (64 blocks)  20 ms/blk  2643 ms  1.19x   1.01x (1.01x)
+  stock, per block, 1 GiB (8 blocks)    20 ms/blk  182 ms   1.73x   1.06x (1.06x)
+  spm-v2 + state v7, 1 GiB (8 blocks)   none       25 ms    8.8x    1.26x (1.36x)
+  spm-v2 + state v7, 8 GiB (64 blocks)  none       88 ms    7.8x    1.26x (1.14x)
+  stock, per block, 1 GiB (8 blocks)    none       23 ms    6.0x    1.63x (1.67x)
 
 Without a kernel cost what remains is spmd's scoped read of the new device
-(about 20 attributes) and the executor's read-backs, against a floor of
-about 15 syscalls; on v7 spmd judges the whole-device write by the state
-attribute and checks the zones in the look after the pass, while the floor
-reads 64 valid_zones in line, hence below 1x at 64 blocks.
+(about 20 attributes) and the executor's read-backs (every write judged by
+the kernel's state: per block a state read the floor does not do), against
+a floor of about 15 file operations.
 
   bench-hotplug.py [REPS]
 """
