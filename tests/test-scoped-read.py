@@ -9,8 +9,9 @@ name) could get wrong, on the simulated kernel:
   device A was hot-added: the pass for A does not read B; B's next look
   comes with the next uevent that names B or one of its blocks (then all of
   B is read), or with a full read (SIGHUP/Reload(), lost events, restart);
-- the look at what a pass changed: Settled stays false until it ran, and
-  it reads the device once for all the uevents the changes raised.
+- the look at what a pass changed: Settled stays false until it ran, it
+  reads the device once for all the uevents the changes raised, and it
+  does not hold up the next hot-add.
 """
 
 import importlib.util
@@ -72,7 +73,10 @@ def silent_change(sim):
     b = add(sim, 22, "512M")
     ok = b and sim.wait_state(b, ("online",)) and wait_for(lambda: sim.online_movable(b))
     result(ok, "device B onlined", b)
+    # Settled does not wait for the quiet window of memory uevents: wait
+    # until the pass for B's own block uevents has run too
     wait_for(sim.settled)
+    wait_for(lambda: devices.quiet_for(sim, 0.3)[0], 10)
     blocks = [i for i, _, _ in sim.blocks(b)]
 
     # another agent offlines all but the last block of B; its uevents are lost
@@ -123,6 +127,23 @@ def look_again(sim):
            "a hot-add is read in scoped passes only (%d), never in full" % len(reads), log[-3000:])
 
 
+def back_to_back(sim):
+    """A hot-add while the look at the previous one waits for its uevents
+    to settle is not held by that window."""
+    wait_for(sim.settled)
+    mark = len(sim.logtext())
+    w = add(sim, 25)
+    x = add(sim, 26)
+    ok = w and x and all(sim.wait_state(n, ("online",)) for n in (w, x)) and \
+        wait_for(lambda: sim.online_movable(w) and sim.online_movable(x))
+    result(ok, "two hot-adds back to back are both onlined", (w, x))
+    lines = sim.logtext()[mark:].splitlines()
+    at = [i for i, line in enumerate(lines) if line.endswith("uevent add dax %s" % x)]
+    queued = [line for line in lines[at[0]:] if "Reconcile queued" in line][:1] if at else []
+    result(queued and queued[0].endswith("(uevent)"),
+           "the second hot-add's pass is queued by its own uevent, not by the quiet window", queued)
+
+
 def main():
     if not all(os.environ.get(v) for v in ("SPMD", "SPM_SIMKERNEL_RUN", "SPM_SIMCTL", "SPM_SIMKERNEL_SCENARIOS")) or \
             not os.path.exists("/dev/fuse") or not shutil.which("fusermount3") or \
@@ -140,6 +161,7 @@ def main():
             removed_before_read(sim)
             silent_change(sim)
             look_again(sim)
+            back_to_back(sim)
             alive = sim.spmd.poll() is None
             sim.stop()
             result(alive and sim.spmd.returncode == 0, "spmd still running, stops cleanly", sim.spmd.returncode)
