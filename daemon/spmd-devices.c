@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <stdio.h>
@@ -31,8 +32,8 @@ static spm_online_type target_of(const spm_action *a) {
         return spm_online_type_from_string(a->value);
 }
 
-static int online_block(const char *dev, unsigned id, spm_online_type type, size_t *changed) {
-        int r = spm_memblock_set_state(id, type);
+static int online_block(int sysfd, const char *dev, unsigned id, spm_online_type type, size_t *changed) {
+        int r = spm_memblock_set_state_at(sysfd, id, type);
 
         if (r == SPM_ERR_ZONE_MISMATCH)
                 return log_error_errno(r, "Block memory%u of '%s' is online in the wrong zone for %s.", id, dev,
@@ -55,16 +56,19 @@ static int online_device_blocks(manager *m, const spm_action *a, spm_online_type
         _cleanup_(spm_topology_freep) spm_topology *t = NULL;
         const spm_dax_device *d = m->topo ? spm_topology_find_dax(m->topo, a->object) : NULL;
         uint64_t bs = m->topo ? m->topo->block_size : 0;
+        _cleanup_close_ int sysfd = open(spm_path(SPM_PATH_SYSFS), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         size_t changed = 0, n = 0;
         int r;
 
+        if (sysfd < 0)
+                return log_error_errno(negative_errno(), "Failed to open '%s': %m", spm_path(SPM_PATH_SYSFS));
         if (d && d->n_ranges > 0 && bs > 0) {
                 for (size_t i = 0; i < d->n_ranges; i++)
                         for (uint64_t id = (d->ranges[i].start + bs - 1) / bs; id < (d->ranges[i].end + 1) / bs;
                              id++, n++) {
                                 if (id > UINT32_MAX)
                                         return -ERANGE;
-                                r = online_block(a->object, (unsigned) id, type, &changed);
+                                r = online_block(sysfd, a->object, (unsigned) id, type, &changed);
                                 if (r < 0)
                                         return r;
                         }
@@ -83,7 +87,7 @@ static int online_device_blocks(manager *m, const spm_action *a, spm_online_type
         if (d->n_blocks == 0)
                 return log_error_errno(-ENODATA, "Device '%s' has no memory blocks to online.", a->object);
         for (size_t i = 0; i < d->n_blocks; i++) {
-                r = online_block(a->object, t->blocks[d->blocks[i]].id, type, &changed);
+                r = online_block(sysfd, a->object, t->blocks[d->blocks[i]].id, type, &changed);
                 if (r < 0)
                         return r;
         }

@@ -43,7 +43,7 @@ static int property_get_manager(sd_bus *bus, const char *path, const char *inter
                                              "cgroup", spm_cgroup_version_to_string(f->cgroup),
                                              "cpuset", f->cpuset ? "yes" : "no");
         if (streq(property, "Settled"))
-                return sd_bus_message_append(reply, "b", m->ready && !m->dirty);
+                return sd_bus_message_append(reply, "b", m->ready && !m->dirty && !m->look_again_pending);
         if (streq(property, "SysRAMNodes"))
                 return append_mask(reply, &m->classes.sysram);
         if (streq(property, "SPMNodes"))

@@ -21,6 +21,7 @@
 #include "spmd-device-races.h"
 #include "spmd-executor.h"
 #include "spmd-inotify.h"
+#include "spmd-snapshot.h"
 #include "spmd-systemd.h"
 #include "spmd-udev.h"
 #include "strutil.h"
@@ -207,7 +208,7 @@ int manager_reconcile(manager *m) {
         spm_node_classes old_classes = m->classes;
         spm_features old_features = m->features;
         unsigned long long start = now_usec();
-        bool resync = m->resync;
+        bool resync = m->resync, scoped, nodes;
         int r;
 
         if (!m->topology_dirty && !resync && m->topo)
@@ -215,8 +216,9 @@ int manager_reconcile(manager *m) {
 
         m->dirty = false;
         m->resync = false;
+        m->look_again_pending = false;
 
-        r = spm_topology_load(&t);
+        r = spmd_snapshot_take(m, resync, &t, &scoped, &nodes);
         if (r < 0) {
                 /* Keep the last snapshot and retry on the next trigger. */
                 log_error_errno(r, "Failed to read the memory topology from '%s': %m",
@@ -229,16 +231,24 @@ int manager_reconcile(manager *m) {
         m->stats.snapshot_usec = now_usec() - start;
         m->topology_dirty = false;
 
-        r = spm_features_probe(t, &m->features);
-        if (r < 0)
+        if (scoped)
+                /* a patch changes devices only: the sysfs-wide probes stand */
+                spm_features_refresh(t, &m->features, &m->features);
+        else if ((r = spm_features_probe(t, &m->features)) < 0)
                 log_warning_errno(r, "Failed to probe kernel features, keeping the previous result: %m");
 
         if (t->n_unreadable > 0)
                 log_debug("%u attribute(s) could not be parsed in this snapshot", t->n_unreadable);
 
-        /* The root cgroup is optional evidence for node classes. */
-        m->root_present = spm_cpuset_read("", &m->root) >= 0;
+        /* The root cgroup is optional evidence for node classes; it changes
+         * with the nodes (mems.effective), so a patch that left the nodes
+         * alone keeps the last reading. */
+        if (nodes)
+                m->root_present = spm_cpuset_read("", &m->root) >= 0;
         spm_node_classes_compute(t, m->root_present ? &m->root : NULL, &m->classes);
+
+        /* The cgroup side plans on its model (spmd-cgroup-sync.h), which
+         * cgroup events keep current: a device pass reads no cgroup tree. */
 
         log_device_changes(m->topo, t);
         spmd_device_races_check(m, t);
@@ -271,19 +281,34 @@ int manager_reconcile(manager *m) {
                 if (res.applied > 0 && plan_only_cgroups(m->plan))
                         manager_mark_cgroups_dirty(m, "cgroup changes applied");
                 else if (res.applied > 0 || (r < 0 && res.failed_at < m->plan->n_actions &&
-                                             spmd_action_device(t, &m->plan->actions[res.failed_at])))
+                                             spmd_action_device(t, &m->plan->actions[res.failed_at]))) {
                         /* after a device failure that device is held, so
-                         * the next pass runs the rest of the plan */
-                        manager_mark_dirty(m, false, "changes applied");
+                         * the next pass runs the rest of the plan; it
+                         * reads again what this one acted on (up to and
+                         * with the failed step) */
+                        spmd_snapshot_note_plan(m, m->plan, r < 0 ? res.failed_at + 1 : m->plan->n_actions);
+                        if (r < 0 || m->config.once || !m->udev)
+                                manager_mark_scoped_dirty(m, "changes applied");
+                        else {
+                                /* The writes raise uevents (blocks added,
+                                 * onlined, the device rebound) that name
+                                 * the same objects: one look once they
+                                 * have settled sees them all, and leaves
+                                 * the kernel to whoever waits for it. */
+                                m->look_again_pending = true;
+                                spmd_udev_settle_later(m->udev);
+                                log_debug("Looking again once the uevents of these changes have settled.");
+                        }
+                }
         }
 
         m->stats.reconciles++;
         if (resync)
                 m->stats.resyncs++;
 
-        log_debug("Reconcile #%llu%s: %zu nodes, %zu dax devices, %zu blocks, snapshot %llu us",
+        log_debug("Reconcile #%llu%s: %zu nodes, %zu dax devices, %zu blocks, %s %llu us",
                   m->stats.reconciles, resync ? " (resync)" : "", t->n_nodes, t->n_dax, t->n_blocks,
-                  m->stats.snapshot_usec);
+                  scoped ? "scoped read" : "snapshot", m->stats.snapshot_usec);
         return 0;
 }
 
@@ -320,7 +345,13 @@ static int on_reconcile(sd_event_source *s, void *userdata) {
 
 void manager_mark_dirty(manager *m, bool resync, const char *why) {
         m->topology_dirty = true;
+        spmd_snapshot_want_full(m);
         mark_dirty_internal(m, resync, why);
+}
+
+void manager_mark_scoped_dirty(manager *m, const char *why) {
+        m->topology_dirty = true;
+        mark_dirty_internal(m, false, why);
 }
 
 void manager_mark_cgroups_dirty(manager *m, const char *why) {
@@ -487,6 +518,7 @@ manager *manager_free(manager *m) {
         sd_event_source_disable_unref(m->sighup_source);
         sd_event_unref(m->event);
         spm_topology_free(m->topo);
+        spm_topology_scope_clear(&m->scope);
         spm_policy_free(m->policy);
         spm_plan_free(m->plan);
         spmd_device_table_free(&m->devices);

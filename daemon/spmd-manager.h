@@ -21,6 +21,7 @@
 #include "spmd-device-state.h"
 #include "spmd-policy.h"
 #include "topology.h"
+#include "topology-patch.h"
 
 typedef struct spmd_udev spmd_udev;
 typedef struct spmd_polkit spmd_polkit;
@@ -61,6 +62,9 @@ typedef struct manager {
         spmd_polkit *polkit;             /* pending authorization queries */
 
         spm_topology *topo;              /* last snapshot, NULL before the first */
+        spm_topology_scope scope;        /* what to read again for the next one (spmd-snapshot.c) */
+        bool look_again_pending;         /* a look at what the last pass changed waits for
+                                          * the kernel's uevents to settle (not Settled) */
         spm_features features;
         bool root_present;               /* root cgroup's cpuset files read */
         spm_cpuset root;
@@ -96,6 +100,10 @@ int manager_run(manager *m);
  * the pending events. why is for the debug log. resync marks a full
  * resync (lost events, daemon restart, any doubt). */
 void manager_mark_dirty(manager *m, bool resync, const char *why);
+
+/* The same for a trigger that noted what changed (spmd_snapshot_note_*()):
+ * the next pass reads only that, unless something asked for everything. */
+void manager_mark_scoped_dirty(manager *m, const char *why);
 
 /* A plan for snapshot t under the current policy, without changing
  * anything in the kernel. The cgroup tree is read whole, and replaces the

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "macro.h"
 #include "spmd-manager.h"
+#include "spmd-snapshot.h"
 #include "spmd-udev.h"
 
 const char *const spmd_udev_subsystems[] = { "dax", "cxl", "memory", "node", NULL };
@@ -35,16 +36,20 @@ static int on_settle(sd_event_source *s, uint64_t usec, void *userdata) {
         spmd_udev *u = userdata;
 
         u->settle_first = 0;
-        manager_mark_dirty(u->manager, false, "memory/node uevents settled");
+        /* a pass since may have read all that was named */
+        if (!spm_topology_scope_is_empty(&u->manager->scope))
+                manager_mark_scoped_dirty(u->manager, "uevents settled");
+        else
+                u->manager->look_again_pending = false;
         return 0;
 }
 
-static void settle_later(spmd_udev *u) {
+void spmd_udev_settle_later(spmd_udev *u) {
         uint64_t now, when;
         int r;
 
         if (sd_event_now(u->manager->event, CLOCK_MONOTONIC, &now) < 0) {
-                manager_mark_dirty(u->manager, false, "uevent");
+                manager_mark_scoped_dirty(u->manager, "uevent");
                 return;
         }
         if (u->settle_first == 0)
@@ -62,7 +67,7 @@ static void settle_later(spmd_udev *u) {
         }
         if (r < 0) {
                 log_debug_errno(r, "Failed to arm the settle timer, reconciling now: %m");
-                manager_mark_dirty(u->manager, false, "uevent");
+                manager_mark_scoped_dirty(u->manager, "uevent");
         }
 }
 
@@ -98,9 +103,18 @@ static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userda
 
                 n++;
                 u->manager->stats.uevents++;
+                /* The kernel's answer to spmd's own writes (bind, unbind,
+                 * change of a device the last pass acted on) joins the
+                 * look at that device, which waits for the churn to settle;
+                 * anything else about a dax or cxl device is looked at
+                 * now. */
                 if (!streq_ptr(udev_device_get_subsystem(d), "memory") &&
-                    !streq_ptr(udev_device_get_subsystem(d), "node"))
+                    !streq_ptr(udev_device_get_subsystem(d), "node") &&
+                    !spmd_snapshot_is_echo(u->manager, udev_device_get_subsystem(d), udev_device_get_sysname(d),
+                                           udev_device_get_action(d)))
                         device_event = true;
+                /* the next pass reads what the events name (spmd-snapshot.c) */
+                spmd_snapshot_note_uevent(u->manager, udev_device_get_subsystem(d), udev_device_get_sysname(d));
                 /* An operator's "udevadm trigger" (change) or a removal is
                  * a new trigger for a device held after a failure; bind and
                  * unbind are not (spmd's own steps and rollbacks raise
@@ -123,9 +137,9 @@ static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userda
                 if (u->settle)
                         (void) sd_event_source_set_enabled(u->settle, SD_EVENT_OFF);
                 u->settle_first = 0;
-                manager_mark_dirty(u->manager, false, "uevent");
+                manager_mark_scoped_dirty(u->manager, "uevent");
         } else if (n > 0)
-                settle_later(u);
+                spmd_udev_settle_later(u);
         return 0;
 }
 

@@ -22,4 +22,8 @@ extern const char *const spmd_udev_subsystems[];
 #define SPMD_UDEV_RCVBUF (128 * 1024 * 1024)
 
 int spmd_udev_new(manager *m, bool kernel_source, spmd_udev **ret);
+
+/* Mark dirty once uevents have been quiet for the settle window (the one
+ * memory and node churn waits for), at most SETTLE_MAX after the first. */
+void spmd_udev_settle_later(spmd_udev *u);
 spmd_udev *spmd_udev_free(spmd_udev *u);

@@ -69,23 +69,25 @@ int spm_dax_bind(const char *dev, const char *driver) {
         if (sysfd < 0)
                 return sysfd;
 
+        /* a device that is gone must not leave its id in a driver's list */
         r = driver_at(sysfd, dev, &cur);
         if (r < 0)
                 return r;
         if (cur)
                 return streq(cur, driver) ? 0 : -EBUSY;
 
-        snprintf(p, sizeof p, "bus/dax/drivers/%s", driver);
-        if (!spm_attr_exists_at(sysfd, p))
-                return -ENOENT;
-
         /* new_id adds the id to the driver's list and attaches; it reports
-         * success even when the probe fails, so judge by the link. */
+         * success even when the probe fails, so judge by the link. Its
+         * ENOENT is the driver not being loaded. */
         snprintf(p, sizeof p, "bus/dax/drivers/%s/new_id", driver);
         r = spm_attr_write_at(sysfd, p, dev);
+        if (r == -ENOENT) {
+                snprintf(p, sizeof p, "bus/dax/drivers/%s", driver);
+                if (!spm_attr_exists_at(sysfd, p))
+                        return -ENOENT;
+        }
         if (r < 0 && r != -EEXIST)
                 return r;
-
         r = driver_at(sysfd, dev, &cur);
         if (r < 0)
                 return r;
@@ -190,11 +192,12 @@ static int write_bool_attr(const char *dir, const char *name, const char *const 
 
         for (size_t i = 0; attrs[i]; i++) {
                 snprintf(p, sizeof p, "%s/%s/%s", dir, name, attrs[i]);
-                if (!spm_attr_exists_at(sysfd, p))
-                        continue;
                 /* exactly "0"/"1": the kernel's kstrtobool takes "foo" as
-                 * false (kernel-abi §15) */
+                 * false (kernel-abi §15). No separate existence check: a
+                 * missing file fails the write with ENOENT. */
                 r = spm_attr_write_verify_at(sysfd, p, on ? "1" : "0", NULL);
+                if (r == -ENOENT && !spm_attr_exists_at(sysfd, p))
+                        continue;
                 return r < 0 ? r : 0;
         }
 
@@ -305,27 +308,22 @@ bool spm_zone_matches(const char *valid_zones, spm_online_type type) {
         }
 }
 
-int spm_memblock_set_state(unsigned block, spm_online_type want) {
-        _cleanup_close_ int sysfd = -EBADF, fd = -EBADF;
+int spm_memblock_set_state_at(int sysfd, unsigned block, spm_online_type want) {
         _cleanup_free_ char *state = NULL, *zones = NULL;
         const char *word = spm_online_type_to_string(want);
-        char p[64];
+        char p[96];
         int r, write_r;
 
         if (!word)
                 return -EINVAL;
-        sysfd = sysfs_fd();
-        if (sysfd < 0)
-                return sysfd;
-        snprintf(p, sizeof p, "devices/system/memory/memory%u", block);
-        fd = openat(sysfd, p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
 
-        write_r = spm_attr_write_at(fd, "state", word);
+        snprintf(p, sizeof p, "devices/system/memory/memory%u/state", block);
+        write_r = spm_attr_write_at(sysfd, p, word);
+        if (write_r == -ENOENT)
+                return write_r;
 
         /* Whatever the write said, the block's state now decides. */
-        r = spm_attr_read_at(fd, "state", &state);
+        r = spm_attr_read_at(sysfd, p, &state);
         if (r < 0)
                 return write_r < 0 ? write_r : r;
 
@@ -338,13 +336,26 @@ int spm_memblock_set_state(unsigned block, spm_online_type want) {
         if (!streq(state, "online"))
                 return write_r < 0 ? write_r : -EIO;
 
-        r = spm_attr_read_at(fd, "valid_zones", &zones);
+        snprintf(p, sizeof p, "devices/system/memory/memory%u/valid_zones", block);
+        r = spm_attr_read_at(sysfd, p, &zones);
         if (r < 0)
                 return r;
         if (!spm_zone_matches(zones, want))
                 return SPM_ERR_ZONE_MISMATCH;
+
         /* EINVAL from the kernel here means "already online" */
         return write_r < 0 ? 1 : 0;
+}
+
+int spm_memblock_set_state(unsigned block, spm_online_type want) {
+        _cleanup_close_ int sysfd = -EBADF;
+
+        if (!spm_online_type_to_string(want))
+                return -EINVAL;
+        sysfd = sysfs_fd();
+        if (sysfd < 0)
+                return sysfd;
+        return spm_memblock_set_state_at(sysfd, block, want);
 }
 
 int spm_memory_set_auto_online(spm_online_type type) {

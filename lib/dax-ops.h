@@ -90,6 +90,10 @@ int spm_cxl_region_bind(const char *region);
  */
 int spm_memblock_set_state(unsigned block, spm_online_type want);
 
+/* The same relative to an open sysfs root directory, for a caller that
+ * onlines many blocks in a row. */
+int spm_memblock_set_state_at(int sysfd, unsigned block, spm_online_type want);
+
 /* Does an online block's valid_zones fit the online type? ("Movable" for
  * online_movable, "Normal" for online_kernel, anything for online.) */
 bool spm_zone_matches(const char *valid_zones, spm_online_type type);

@@ -98,7 +98,9 @@ static spm_hotplug_gen hotplug_of(const spm_topology *t) {
         return g;
 }
 
-static spm_marking_gen marking_of(const spm_topology *t, int sysfd, const spm_features *f) {
+/* What the devices and regions show of the marking series; NONE when no
+ * object has a marking file. */
+static spm_marking_gen marking_of_objects(const spm_topology *t) {
         bool v1 = false;
 
         for (size_t i = 0; i < t->n_dax; i++) {
@@ -113,8 +115,14 @@ static spm_marking_gen marking_of(const spm_topology *t, int sysfd, const spm_fe
                 if (t->regions[i].protected_memory >= 0)
                         v1 = true;
         }
-        if (v1)
-                return SPM_MARKING_SPM_V1;
+        return v1 ? SPM_MARKING_SPM_V1 : SPM_MARKING_NONE;
+}
+
+static spm_marking_gen marking_of(const spm_topology *t, int sysfd, const spm_features *f) {
+        spm_marking_gen g = marking_of_objects(t);
+
+        if (g != SPM_MARKING_NONE)
+                return g;
 
         if (f->private_nodes == SPM_PRIVATE_V3 ||
             any_entry_has(sysfd, "bus/cxl/devices", "decoder", "create_private_region"))
@@ -128,6 +136,22 @@ static spm_marking_gen marking_of(const spm_topology *t, int sysfd, const spm_fe
         if (f->sysram_view == SPM_SYSRAM_VIEW_MEMS_DEFAULT)
                 return SPM_MARKING_SPM_V1;
         return SPM_MARKING_NONE;
+}
+
+/* The parts every snapshot decides from its devices alone, and the
+ * isolation level that follows. */
+static void from_objects(const spm_topology *topo, spm_features *f) {
+        f->hotplug = hotplug_of(topo);
+        for (size_t i = 0; i < topo->n_dax; i++)
+                if (topo->dax[i].memmap_on_memory >= 0)
+                        f->memmap_on_memory = true;
+
+        if (f->marking != SPM_MARKING_NONE || f->private_nodes != SPM_PRIVATE_NONE)
+                f->isolation = SPM_ISOLATION_HARD;
+        else if (f->cpuset)
+                f->isolation = SPM_ISOLATION_SOFT;
+        else
+                f->isolation = SPM_ISOLATION_NONE;
 }
 
 int spm_features_probe(const spm_topology *topo, spm_features *ret) {
@@ -158,22 +182,23 @@ int spm_features_probe(const spm_topology *topo, spm_features *ret) {
         }
 
         f.marking = marking_of(topo, sysfd, &f);
-        f.hotplug = hotplug_of(topo);
         f.cxl_sysram_online_type = any_entry_has(sysfd, "bus/cxl/devices", "sysram_region", "online_type");
-
-        for (size_t i = 0; i < topo->n_dax; i++)
-                if (topo->dax[i].memmap_on_memory >= 0)
-                        f.memmap_on_memory = true;
-
-        if (f.marking != SPM_MARKING_NONE || f.private_nodes != SPM_PRIVATE_NONE)
-                f.isolation = SPM_ISOLATION_HARD;
-        else if (f.cpuset)
-                f.isolation = SPM_ISOLATION_SOFT;
-        else
-                f.isolation = SPM_ISOLATION_NONE;
-
+        from_objects(topo, &f);
         *ret = f;
         return 0;
+}
+
+void spm_features_refresh(const spm_topology *topo, const spm_features *old, spm_features *ret) {
+        spm_features f = *old;
+        spm_marking_gen g = marking_of_objects(topo);
+
+        /* the series does not change while the kernel runs: an object that
+         * shows it only makes the answer more certain */
+        if (g != SPM_MARKING_NONE)
+                f.marking = g;
+        f.memmap_on_memory = false;
+        from_objects(topo, &f);
+        *ret = f;
 }
 
 DEFINE_STRING_TABLE(spm_marking_gen, spm_marking_gen, _SPM_MARKING_GEN_MAX,

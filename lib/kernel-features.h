@@ -81,6 +81,12 @@ typedef struct spm_features {
  * fails only when the sysfs root cannot be opened (or on out-of-memory). */
 int spm_features_probe(const spm_topology *topo, spm_features *ret);
 
+/* The probe's answer for a patched snapshot (topology-patch.h), without
+ * I/O: what the devices decide (hotplug family, memmap_on_memory, a marking
+ * shown by an object) from topo, the rest (cgroup, sysfs-wide probes) kept
+ * from old. */
+void spm_features_refresh(const spm_topology *topo, const spm_features *old, spm_features *ret);
+
 const char *spm_marking_gen_to_string(spm_marking_gen g);
 const char *spm_private_gen_to_string(spm_private_gen g);
 const char *spm_hotplug_gen_to_string(spm_hotplug_gen g);

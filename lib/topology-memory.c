@@ -68,7 +68,7 @@ static const char *block_attr(char *buf, size_t size, const char *block, const c
 
 /* 1 when read, 0 when the block went away between readdir and the first
  * read (hot remove): it is left out rather than placed at phys_index 0. */
-static int read_one_block(int memfd, const char *name, unsigned id, spm_topology *t, spm_memblock *b) {
+int topology_read_one_block(int memfd, const char *name, unsigned id, spm_topology *t, spm_memblock *b) {
         _cleanup_free_ char *state = NULL;
         char p[64];
         int r;
@@ -116,6 +116,31 @@ static int read_one_block(int memfd, const char *name, unsigned id, spm_topology
         return 1;
 }
 
+int topology_reread_block(int memfd, spm_topology *t, spm_memblock *b) {
+        _cleanup_free_ char *state = NULL, *zones = NULL;
+        char name[32], p[64];
+        int r, node;
+
+        snprintf(name, sizeof name, "memory%u", b->id);
+        r = spm_attr_read_at(memfd, block_attr(p, sizeof p, name, "state"), &state);
+        if (IN_SET(r, -ENOENT, -ENOTDIR) && !is_dir_at(memfd, name))
+                return 0;
+        r = topology_optional(t, r);
+        if (r < 0)
+                return r;
+        r = topology_read_string(memfd, block_attr(p, sizeof p, name, "valid_zones"), t, &zones);
+        if (r < 0)
+                return r;
+
+        b->state = state ? spm_block_state_from_string(state) : SPM_BLOCK_UNKNOWN;
+        free(b->valid_zones);
+        b->valid_zones = TAKE_PTR(zones);
+        node = node_from_node_links(t, b->id);
+        if (node >= 0)
+                b->node = node;
+        return 1;
+}
+
 int topology_read_memory(int sysfd, spm_topology *t) {
         _cleanup_close_ int memfd = -EBADF;
         _cleanup_strv_free_ char **names = NULL;
@@ -157,7 +182,7 @@ int topology_read_memory(int sysfd, spm_topology *t) {
                 if (*num < '0' || *num > '9' || spm_parse_u64(num, &id) < 0 || id > UINT32_MAX)
                         continue;
 
-                r = read_one_block(memfd, *i, (unsigned) id, t, &t->blocks[t->n_blocks]);
+                r = topology_read_one_block(memfd, *i, (unsigned) id, t, &t->blocks[t->n_blocks]);
                 if (r < 0)
                         return r;
                 if (r > 0)

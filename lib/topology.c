@@ -77,41 +77,48 @@ int spm_topology_load(spm_topology **ret) {
         return spm_topology_load_from(spm_path(SPM_PATH_SYSFS), ret);
 }
 
+void topology_free_node(spm_node *n) {
+        free(n->cpulist);
+        free(n->distance);
+        free(n->block_ids);
+}
+
+void topology_free_dax(spm_dax_device *d) {
+        free(d->name);
+        free(d->syspath);
+        free(d->cxl_region);
+        free(d->ranges);
+        free(d->modalias);
+        free(d->driver);
+        free(d->hotplug_raw);
+        free(d->blocks);
+}
+
+void topology_free_region(spm_cxl_region *g) {
+        free(g->name);
+        free(g->uuid);
+        free(g->mode);
+        free(g->private_type);
+        free(g->driver);
+        strv_free(g->targets);
+        strv_free(g->memdev_serials);
+        free(g->dax_device);
+}
+
 spm_topology *spm_topology_free(spm_topology *t) {
         if (!t)
                 return NULL;
 
-        for (size_t i = 0; i < t->n_nodes; i++) {
-                free(t->nodes[i].cpulist);
-                free(t->nodes[i].distance);
-                free(t->nodes[i].block_ids);
-        }
+        for (size_t i = 0; i < t->n_nodes; i++)
+                topology_free_node(&t->nodes[i]);
         free(t->nodes);
 
-        for (size_t i = 0; i < t->n_dax; i++) {
-                spm_dax_device *d = &t->dax[i];
-                free(d->name);
-                free(d->syspath);
-                free(d->cxl_region);
-                free(d->ranges);
-                free(d->modalias);
-                free(d->driver);
-                free(d->hotplug_raw);
-                free(d->blocks);
-        }
+        for (size_t i = 0; i < t->n_dax; i++)
+                topology_free_dax(&t->dax[i]);
         free(t->dax);
 
-        for (size_t i = 0; i < t->n_regions; i++) {
-                spm_cxl_region *g = &t->regions[i];
-                free(g->name);
-                free(g->uuid);
-                free(g->mode);
-                free(g->private_type);
-                free(g->driver);
-                strv_free(g->targets);
-                strv_free(g->memdev_serials);
-                free(g->dax_device);
-        }
+        for (size_t i = 0; i < t->n_regions; i++)
+                topology_free_region(&t->regions[i]);
         free(t->regions);
 
         for (size_t i = 0; i < t->n_blocks; i++)

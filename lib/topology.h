@@ -5,9 +5,10 @@
  * An immutable snapshot of the memory topology the kernel shows in sysfs:
  * NUMA nodes, dax regions and devices, CXL regions and memory blocks. Built
  * in one pass from the directory spm_path(SPM_PATH_SYSFS) names, never
- * modified afterwards, freed as a whole. Rebuilding it is cheap (a few
- * thousand small reads for a large host), so callers take a new one after
- * every batch of uevents instead of patching an old one.
+ * modified afterwards, freed as a whole. A full one is a few thousand
+ * small reads for a large host; after a batch of uevents spmd builds a new
+ * one from the last one and the objects the events name
+ * (topology-patch.h).
  *
  * Attributes that the running kernel does not have are recorded as absent
  * (a *_present flag, -1 or NULL), never guessed. Attributes whose contents
