@@ -25,7 +25,8 @@
  *           written, written= how many were. Prints "done_ms=
  *           status_first_ms= status_last_ms= statuses= idle_ms=
  *           written_first_ms= written_ms= written=" (ms from the signal;
- *           -1: did not happen).
+ *           -1: did not happen). Until the first STATUS= it sleeps in
+ *           poll() (no 1 ms wake-ups while the pass it times runs).
  *           With -m, FROM is renamed to TO first, in the timed part: a
  *           policy file put in place, for a daemon that would react to
  *           the file itself as well as to the signal.
