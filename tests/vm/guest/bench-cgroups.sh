@@ -185,11 +185,11 @@ count_writes() {
         set -- $W
         [ "$7" = 2 ] || { bad "spmd's trace has $7 'Reloading the policy' line(s), not 2: cannot split it"; return 1; }
         # the change's pass as a timeline (ms from "Reloading"; slowed by
-        # the trace stopping at every write): spmd's debug lines and its
-        # first and last cpuset.mems write
+        # the trace stopping at every write): spmd's debug lines but the
+        # per-step and per-cgroup ones, its first and last cpuset.mems write
         awk '/Reloading the policy/ { part++; if (part == 1) t0 = $2 }
              part == 1 && /cpuset\.mems>/ { if (!nw++) printf "%8.1f first cpuset.mems write\n", ($2 - t0) * 1e3; last = $2; next }
-             part == 1 && /write\(2</ && !/Set cpuset.mems/ { line = $0; sub(/^[^"]*"spmd: /, "", line); sub(/\\n".*$/, "", line)
+             part == 1 && /write\(2</ && !/Set cpuset.mems|Step [0-9]+\// { line = $0; sub(/^[^"]*"spmd: /, "", line); sub(/\\n".*$/, "", line)
                                                         printf "%8.1f %s\n", ($2 - t0) * 1e3, substr(line, 1, 110) }
              END { printf "%8.1f last cpuset.mems write (%d)\n", (last - t0) * 1e3, nw }' /tmp/strace.log |
                 head -60 | sed 's/^/E2E: prof [cgroups] /'
