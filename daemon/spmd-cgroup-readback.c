@@ -49,12 +49,34 @@ void spmd_readback_begin(manager *m) {
         rb.n = w ? n : 0;
 }
 
+/* i is index or lies below it in the model */
+static bool at_or_below(manager *m, int i, int index) {
+        for (unsigned depth = 0; i >= 0 && depth < 256; depth++, i = i > 0 ? m->cgroups->tree->cgroups[i].parent : -1)
+                if (i == index)
+                        return true;
+        return false;
+}
+
 void spmd_readback_written(manager *m, int index) {
-        if (index >= 0 && (size_t) index < rb.n)
-                rb.written[index / 8] |= (uint8_t) (1u << (index % 8));
-        /* anything read so far may be stale now */
-        rb.n_cache = 0;
-        rb.root_sysram_r = 0;
+        size_t k = 0;
+
+        if (index < 0 || (size_t) index >= rb.n || !m->cgroups) {
+                /* somewhere the model does not know: nothing read so far
+                 * can be trusted */
+                rb.n_cache = 0;
+                return;
+        }
+        rb.written[index / 8] |= (uint8_t) (1u << (index % 8));
+        /* A write changes the effective masks of the cgroup and of what
+         * lies below it, nothing else: the cached masks of other cgroups
+         * (the unwritten ancestors the checks derive from) stay true, and
+         * so does the root's sysram (the root is never written). Dropping
+         * them all here would read an ancestor again after every write. */
+        while (k < rb.n_cache)
+                if (at_or_below(m, rb.cache[k].index, index))
+                        rb.cache[k] = rb.cache[--rb.n_cache];
+                else
+                        k++;
 }
 
 static bool was_written(int index) {
@@ -83,15 +105,35 @@ static int open_cgroup(manager *m, const char *cgroup) {
         return fd < 0 ? -errno : fd;
 }
 
-void spmd_readback_check_effective(manager *m, const char *cgroup, const spm_nodemask *mask) {
+static int actual_effective(manager *m, int i, unsigned depth, spm_nodemask *ret);
+
+void spmd_readback_check_effective(manager *m, const char *cgroup, int index, const spm_nodemask *mask) {
         _cleanup_close_ int fd = -EBADF;
-        spm_nodemask eff;
+        spm_nodemask eff, parent;
         int r;
 
         if (spmd_cgroup_readback == SPMD_READBACK_OFF)
                 return;
-        /* Checked at the write, when the parent may still change within
-         * this plan: nothing to derive from, read it. */
+        /* The kernel computes effective = mask ∩ the parent's effective
+         * (the parent's effective when that is empty) inside the write,
+         * on every cgroup v2 kernel, patched or not (cgroup v1 refuses a
+         * mask outside the parent's instead). So when the mask lies
+         * inside what the parent has now, effective is the mask: nothing
+         * to read. The parent's effective is derived the same way up to
+         * the nearest ancestor this pass did not write, read once for all
+         * its written descendants. A node hotplug updates effective masks
+         * later, asynchronously on kernels before 6.10 (a work item), but
+         * it changes the ancestor and its descendants alike, raises
+         * uevents and so a new pass; it cannot make a mask that lay inside
+         * its parent's wider than itself. */
+        if (spmd_cgroup_readback == SPMD_READBACK_DERIVED && index > 0 && m->cgroups && !spm_nodemask_is_empty(mask) &&
+            actual_effective(m, m->cgroups->tree->cgroups[index].parent, 0, &parent) >= 0 &&
+            spm_nodemask_subset(mask, &parent)) {
+                spmd_cgroup_stats_global.derived++;
+                return;
+        }
+        /* The kernel intersected or fell back (or the model cannot say):
+         * see what it did. */
         fd = open_cgroup(m, cgroup);
         if (fd < 0)
                 return;

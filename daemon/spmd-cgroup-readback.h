@@ -17,7 +17,9 @@
  * ancestor that this pass did not write (once each), and a cgroup's own
  * files only where the kernel could have computed something other than
  * the mask (the mask not inside what its parent has) or the result is not
- * what the policy means (to report the real values).
+ * what the policy means (to report the real values). The same holds on
+ * kernels without cpuset.mems.sysram: the check of effective after each
+ * write is derived too (spmd_readback_check_effective).
  */
 
 #include "plan.h"
@@ -42,8 +44,11 @@ void spmd_readback_written(manager *m, int index);
 
 /* Right after a write, on kernels without cpuset.mems.sysram (no verify
  * step follows): effective wider than the mask means the kernel fell back
- * to the parent's, letting in nodes the policy keeps out. */
-void spmd_readback_check_effective(manager *m, const char *cgroup, const spm_nodemask *mask);
+ * to the parent's, letting in nodes the policy keeps out. index: the
+ * cgroup's model index (or -errno). SPMD_READBACK_DERIVED reads nothing
+ * when the mask lies inside the parent's effective (derived as above):
+ * the kernel's rule makes effective the mask then. */
+void spmd_readback_check_effective(manager *m, const char *cgroup, int index, const spm_nodemask *mask);
 
 /* The plan's verify step (SPM_ACTION_VERIFY_SYSRAM). 1, or -EREMCHG after
  * reporting a mismatch, or -errno. */

@@ -27,12 +27,68 @@ static const char *display(const char *path) {
         return path[0] ? path : "/";
 }
 
+/* The log of one run of a plan. A policy change may write thousands of
+ * cgroups: one info line each would cost more than the writes (a write(2)
+ * to the journal or the console per cgroup) and bury the rest of the log.
+ * So the first PASS_LINES_MAX changes of a run are logged at info, one
+ * line each, the others at debug, and the run ends with one info line
+ * counting them all by rule and value. */
+#define PASS_LINES_MAX 10
+#define PASS_GROUPS_MAX 8
+
+static struct {
+        unsigned long n;                /* changes in this run */
+        unsigned long other;            /* not in by[] (more than PASS_GROUPS_MAX pairs) */
+        size_t n_by;
+        struct {
+                const char *rule, *value;       /* owned by the plan, alive during the run */
+                unsigned long n;
+        } by[PASS_GROUPS_MAX];
+} pass;
+
+/* The level of the next change's line; counts it. */
+static int pass_count(const spm_action *a) {
+        size_t k;
+
+        for (k = 0; k < pass.n_by; k++)
+                if (streq(strna(pass.by[k].rule), strna(a->rule)) && streq(strempty(pass.by[k].value), strempty(a->value)))
+                        break;
+        if (k < pass.n_by)
+                pass.by[k].n++;
+        else if (pass.n_by < PASS_GROUPS_MAX)
+                pass.by[pass.n_by++] = (typeof(pass.by[0])) { .rule = a->rule, .value = a->value, .n = 1 };
+        else
+                pass.other++;
+        return ++pass.n <= PASS_LINES_MAX ? LOG_INFO : LOG_DEBUG;
+}
+
+void spmd_cgroups_run_done(void) {
+        char text[1024];
+        size_t len = 0;
+
+        if (pass.n > PASS_LINES_MAX) {
+                text[0] = 0;
+                for (size_t k = 0; k < pass.n_by; k++)
+                        len += (size_t) snprintf(text + MIN(len, sizeof text), sizeof text - MIN(len, sizeof text),
+                                                 "%s%lu to '%s' (%s)", k > 0 ? ", " : "", pass.by[k].n,
+                                                 strempty(pass.by[k].value), strna(pass.by[k].rule));
+                if (pass.other > 0)
+                        (void) snprintf(text + MIN(len, sizeof text), sizeof text - MIN(len, sizeof text),
+                                        ", %lu other", pass.other);
+                log_struct(LOG_INFO, LOG_FIELDS("SPM_CGROUPS_CHANGED=1"),
+                           "Set the memory nodes of %lu cgroup(s), the first %lu listed above: %s", pass.n,
+                           (unsigned long) PASS_LINES_MAX, text);
+        }
+        pass.n = pass.other = 0;
+        pass.n_by = 0;
+}
+
 /* Write <cgroup>/cpuset.mems. The cgroup may have gone away since the
  * snapshot (ENOENT): that is normal churn, not a failure. */
 static int write_mems_path(manager *m, const char *cgroup, const spm_nodemask *mask, const char *value) {
         char buf[SPM_NODEMASK_STRLEN_MAX], path[PATH_MAX];
         const char *text = value;
-        int r;
+        int index, r;
 
         if (!text) {
                 spm_nodemask_format_buf(mask, buf, sizeof buf);
@@ -58,11 +114,12 @@ static int write_mems_path(manager *m, const char *cgroup, const spm_nodemask *m
                 return r;
         }
         /* the kernel holds what was written (or already held it) */
-        spmd_readback_written(m, spmd_cgroup_sync_written(m, cgroup, mask));
+        index = spmd_cgroup_sync_written(m, cgroup, mask);
+        spmd_readback_written(m, index);
         /* With cpuset.mems.sysram the plan ends in a verify step for
-         * this cgroup, which reads effective too: read it once. */
+         * this cgroup, which checks effective too. */
         if (m->features.sysram_view != SPM_SYSRAM_VIEW_MEMS_SYSRAM)
-                spmd_readback_check_effective(m, cgroup, mask);
+                spmd_readback_check_effective(m, cgroup, index, mask);
         return r;
 }
 
@@ -147,8 +204,8 @@ static int unit_mems(manager *m, const spm_action *a, bool *ret_logged) {
                 }
                 r = write_mems_path(m, cgroup, &a->mask, a->value);
                 if (r == 0) {
-                        log_info("Set cpuset.mems of '%s' (unit %s) to '%s' (%s)", cgroup, a->object,
-                                 strempty(a->value), strna(a->rule));
+                        log_full(pass_count(a), 0, NULL, "Set cpuset.mems of '%s' (unit %s) to '%s' (%s)", cgroup,
+                                 a->object, strempty(a->value), strna(a->rule));
                         *ret_logged = true;
                 }
                 return r;
@@ -188,7 +245,7 @@ int spmd_cgroup_action_apply(manager *m, const spm_action *a) {
                                         spm_action_type_to_string(a->type), a->object, strempty(a->value),
                                         strna(a->rule));
         if (r == 0 && !logged)
-                log_struct(LOG_INFO, LOG_FIELDS(field), "Set %s of '%s' to '%s' (%s)",
+                log_struct(pass_count(a), LOG_FIELDS(field), "Set %s of '%s' to '%s' (%s)",
                            a->type == SPM_ACTION_UNIT_MEMS ? "AllowedMemoryNodes" : "cpuset.mems",
                            a->type == SPM_ACTION_UNIT_MEMS ? a->object : display(a->object),
                            strempty(a->value), strna(a->rule));

@@ -13,6 +13,11 @@ typedef struct manager manager;
 
 int spmd_cgroup_action_apply(manager *m, const spm_action *a);
 
+/* A run of a plan ended: after a large change, one info line counting the
+ * changes by rule and value (only the first few are logged at info one
+ * by one, the others at debug). */
+void spmd_cgroups_run_done(void);
+
 /*
  * Before planning: a cgroup that a policy rule matches but that has no
  * cpuset files needs "+cpuset" in the cgroup.subtree_control of its parent,
@@ -33,7 +38,7 @@ typedef struct spmd_cgroup_stats {
         unsigned long long gone;                /* cgroups that vanished mid-write */
         unsigned long long mismatches;          /* read-backs that disagreed */
         unsigned long long readbacks;           /* derived files read to check writes */
-        unsigned long long derived;             /* verify steps settled by the kernel's rule */
+        unsigned long long derived;             /* checks settled by the kernel's rule, nothing read */
 } spmd_cgroup_stats;
 
 extern spmd_cgroup_stats spmd_cgroup_stats_global;

@@ -164,6 +164,7 @@ int spmd_plan_execute(manager *m, const spm_plan *plan, spmd_exec_result *ret) {
                         res.applied++;
         }
 
+        spmd_cgroups_run_done();
         if (ret)
                 *ret = res;
         return res.error;

@@ -519,10 +519,10 @@ static bool use_unit(const ctx *c, int i) {
 
 static int add_cgroup_write(ctx *c, int i, const spm_nodemask *m, const char *rule, const char *why) {
         const spm_cgroup *g = &c->tree->cgroups[i];
-        _cleanup_free_ char *v = mask_text(m);
+        char v[SPM_NODEMASK_STRLEN_MAX];
 
-        if (!v)
-                return -ENOMEM;
+        /* on the stack: a large change adds thousands of these */
+        spm_nodemask_format_buf(m, v, sizeof v);
         if (use_unit(c, i))
                 return spm_plan_add(c->plan, SPM_ACTION_UNIT_MEMS, g->name, "AllowedMemoryNodes", v, m, rule, why);
         return spm_plan_add(c->plan, SPM_ACTION_CGROUP_MEMS, g->path, "cpuset.mems", v, m, rule, why);
@@ -533,26 +533,46 @@ typedef struct cg {
         spm_nodemask target;        /* want ∪ what the cgroups below need */
         spm_nodemask cur;           /* effective now */
         const char *rule;           /* own, or an ancestor's (no copy per cgroup) */
-        char *own;                  /* the label of the rule that matched this one */
         int parent;                 /* the tree's, here so the later loops stay in this array */
         bool skip, write, widen, early, bridged;
 } cg;
 
+/* The label of a policy rule, made once per plan and shared by every
+ * cgroup it matches (a grant to a thousand cgroups is one string). */
+static const char *rule_label(ctx *c, char **labels, const spm_policy_cgroup *rule) {
+        size_t k = (size_t) (rule - c->pol->cgroups);
+
+        if (!labels[k])
+                labels[k] = label(&rule->where, "Cgroup", rule->name);
+        return labels[k];
+}
+
 static int plan_cgroups(ctx *c) {
         const spm_cgroup_tree *t = c->tree;
         spm_nodemask root_now;
+        char **labels = NULL;
         cg *v;
         int r = 0;
 
-        v = calloc(t->n, sizeof *v);
-        if (!v)
+        /* Not calloc: every field is set below, and clearing some
+         * megabytes first (400 bytes a cgroup) costs a large tree more
+         * than the rest of this loop. */
+        v = malloc(t->n * sizeof *v);
+        labels = calloc(c->pol->n_cgroups + 1, sizeof *labels);
+        if (!v || !labels) {
+                free(v);
+                free(labels);
                 return -ENOMEM;
+        }
 
         root_now = t->cgroups[0].has_cpuset && t->cgroups[0].cpuset.effective_present ?
                 t->cgroups[0].cpuset.effective : c->topo->has_memory;
-        v[0].want = c->sysram_nodes;
-        v[0].cur = root_now;
-        v[0].rule = "default";
+        v[0] = (cg) {
+                .want = c->sysram_nodes,
+                .cur = root_now,
+                .rule = "default",
+                .parent = -1,
+        };
 
         for (size_t i = 1; i < t->n; i++) {
                 const spm_cgroup *g = &t->cgroups[i];
@@ -563,10 +583,12 @@ static int plan_cgroups(ctx *c) {
                 x->cur = spm_cgroup_effective(&g->cpuset.mems, &p->cur);
                 x->skip = p->skip || !g->has_cpuset;
                 x->want = p->want;
+                x->rule = NULL;
+                x->write = x->widen = x->early = x->bridged = false;
 
                 rule = spm_plan_cgroup_rule(c->pol, g->path, g->is_unit ? g->name : NULL, &conflict);
                 if (rule) {
-                        _cleanup_free_ char *lbl = label(&rule->where, "Cgroup", rule->name);
+                        const char *lbl = rule_label(c, labels, rule);
                         spm_nodemask s = rule->sysram_all ? c->sysram_nodes : spm_nodemask_and(&rule->sysram, &c->sysram_nodes);
 
                         if (!lbl) {
@@ -590,7 +612,7 @@ static int plan_cgroups(ctx *c) {
                                                 s = spm_nodemask_or(&s, &c->pool_nodes[pi]);
                                 }
                                 x->want = s;
-                                x->rule = x->own = TAKE_PTR(lbl);
+                                x->rule = lbl;
                         }
                         if (r < 0)
                                 goto finish;
@@ -723,8 +745,10 @@ static int plan_cgroups(ctx *c) {
                         }
 
 finish:
-        for (size_t i = 0; i < t->n; i++)
-                free(v[i].own);
+        /* the plan's actions hold copies of the labels */
+        for (size_t k = 0; k < c->pol->n_cgroups; k++)
+                free(labels[k]);
+        free(labels);
         free(v);
         return r;
 }

@@ -750,6 +750,45 @@ def check_stock():
     result(alive, "spmd (stock kernel) was still running at the end")
 
 
+BULK_TREE = STOCK_TREE.split("[cgroup /]")[0] + """
+[cgroup /]
+subtree_control = +cpuset
+[cgroup bulk]
+subtree_control = +cpuset
+""" + "".join("[cgroup bulk/c%02d]\nmems = 0-1\n" % i for i in range(12))
+
+
+def check_bulk():
+    """A change of many cgroups on a stock kernel: logged as one summary
+    line, the effective masks checked by the kernel's rule."""
+    s = Setup(BULK_TREE, POLICY)
+    if not s.ok():
+        s.stop()
+        return
+    sim = s.sim
+    kids = ["bulk/c%02d" % i for i in range(12)]
+    try:
+        result(s.settled(), "spmd settles on a stock kernel with 12 cgroups in bulk/", s.logtext()[-3000:])
+        with open(os.path.join(s.env["SPM_POLICY_ETC_DIR"], "60-bulk.conf"), "w") as f:
+            f.write("[Cgroup bulk]\nPath=bulk/c*\nPools=fast\n")
+        rc, data, err = s.bus.busctl("call", NAME, PATH, MGR, "Reload")
+        ok = wait_for(lambda: all(sim.eff(k) == {0, 1, 2} for k in kids)) and s.settled()
+        result(rc == 0 and ok and sim.eff("bulk") == {0, 1, 2},
+               "a policy change grants the 12 cgroups and their parent", [sim.eff(k) for k in kids])
+        log = s.logtext().splitlines()
+        each = [x for x in log if "Set cpuset.mems of 'bulk" in x and "to '0-2'" in x]
+        summary = [x for x in log if "Set the memory nodes of 13 cgroup(s), the first 10 listed above" in x]
+        result(len(each) == 13, "every changed cgroup still has its own line (at debug past the first 10)",
+               len(each))
+        result(len(summary) == 1 and "12 to '0-2' (" in summary[0] and "1 to '0-2' (" in summary[0],
+               "the change ends with one line counting the cgroups by rule and value", summary)
+        result(not [x for x in log if "the kernel lets it use" in x],
+               "no effective mask wider than its cgroup's mask (derived, not read, on a stock kernel)")
+    finally:
+        alive = s.stop()
+    result(alive, "spmd (bulk change) was still running at the end")
+
+
 def main():
     if not SPMD or not SIMKERNEL or not os.path.exists(SIMKERNEL) or not SIMCTL:
         print("1..0 # SKIP spmd or the simulated kernel is not built")
@@ -764,6 +803,7 @@ def main():
     check_backend_cgroupfs()
     check_order()
     check_stock()
+    check_bulk()
     return TAP.done()
 
 
