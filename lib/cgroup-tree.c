@@ -143,17 +143,11 @@ static int cmp_names(const void *a, const void *b) {
 static int list_subdirs(int dirfd, char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
         _cleanup_closedir_ DIR *d = NULL;
-        int fd, r;
+        int r;
 
-        fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        d = fdopendir(fd);
-        if (!d) {
-                r = negative_errno();
-                close(fd);
+        r = opendir_at(dirfd, ".", &d);
+        if (r < 0)
                 return r;
-        }
         for (;;) {
                 struct dirent *de;
                 struct stat st;

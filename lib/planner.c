@@ -292,27 +292,43 @@ static ssize_t pool_index(const ctx *c, const char *name) {
         return -1;
 }
 
-static int plan_device(ctx *c, const spm_dax_device *d) {
-        const spm_cxl_region *region = d->cxl_region ? spm_topology_find_region(c->topo, d->cxl_region) : NULL;
+/* The rule that decides a dax device (d) or a CXL region (g): 1 with the
+ * rule and its label, 0 when nothing is to be done (no rule, Class=ignore,
+ * or two rules disagree at the same precedence: that is reported). */
+static int decide_device(ctx *c, const spm_dax_device *d, const spm_cxl_region *g, const char *object,
+                         const spm_policy_device **ret_rule, char **ret_label) {
         const spm_policy_device *rule, *conflict;
         _cleanup_free_ char *lbl = NULL;
-        spm_online_type online;
-        bool kmem = streq_ptr(d->driver, "kmem");
-        int flag, node = d->target_node, memmap, r;
-        const char *attr;
 
-        rule = spm_plan_device_rule(c->pol, d, region, &conflict);
+        rule = spm_plan_device_rule(c->pol, d, g, &conflict);
         if (!rule)
                 return 0;
         lbl = label(&rule->where, "Device", rule->name);
         if (!lbl)
                 return -ENOMEM;
         if (conflict)
-                return spm_plan_add_blocked(c->plan, d->name, lbl,
+                return spm_plan_add_blocked(c->plan, object, lbl,
                                             "[Device %s] (%s:%u) matches with the same precedence and disagrees; left alone",
                                             conflict->name, conflict->where.file, conflict->where.line);
         if (rule->class == SPM_CLASS_IGNORE)
                 return 0;
+        *ret_rule = rule;
+        *ret_label = TAKE_PTR(lbl);
+        return 1;
+}
+
+static int plan_device(ctx *c, const spm_dax_device *d) {
+        const spm_cxl_region *region = d->cxl_region ? spm_topology_find_region(c->topo, d->cxl_region) : NULL;
+        const spm_policy_device *rule = NULL;
+        _cleanup_free_ char *lbl = NULL;
+        spm_online_type online;
+        bool kmem = streq_ptr(d->driver, "kmem");
+        int flag, node = d->target_node, memmap, r;
+        const char *attr;
+
+        r = decide_device(c, d, region, d->name, &rule, &lbl);
+        if (r <= 0)
+                return r;
 
         attr = mark_attr(d, &flag);
         online = spm_policy_device_online(c->pol, rule);
@@ -404,21 +420,13 @@ static int plan_device(ctx *c, const spm_dax_device *d) {
  * which is what Class=spm asks for), one without is reported.
  */
 static int plan_private_region(ctx *c, const spm_cxl_region *g) {
-        const spm_policy_device *rule, *conflict;
+        const spm_policy_device *rule = NULL;
         _cleanup_free_ char *lbl = NULL;
+        int r;
 
-        rule = spm_plan_device_rule(c->pol, NULL, g, &conflict);
-        if (!rule)
-                return 0;
-        lbl = label(&rule->where, "Device", rule->name);
-        if (!lbl)
-                return -ENOMEM;
-        if (conflict)
-                return spm_plan_add_blocked(c->plan, g->name, lbl,
-                                            "[Device %s] (%s:%u) matches with the same precedence and disagrees; left alone",
-                                            conflict->name, conflict->where.file, conflict->where.line);
-        if (rule->class == SPM_CLASS_IGNORE)
-                return 0;
+        r = decide_device(c, NULL, g, g->name, &rule, &lbl);
+        if (r <= 0)
+                return r;
         if (rule->class != SPM_CLASS_SPM)
                 return spm_plan_add_blocked(c->plan, g->name, lbl,
                                             "a private region's memory cannot be System RAM; not enabling it");

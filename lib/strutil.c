@@ -112,9 +112,8 @@ static int cmp_names(const void *x, const void *y) {
         return strverscmp_simple(*(char * const *) x, *(char * const *) y);
 }
 
-int dir_list_at(int dirfd, const char *path, const char *prefix, char ***ret) {
-        _cleanup_strv_free_ char **l = NULL;
-        _cleanup_closedir_ DIR *d = NULL;
+int opendir_at(int dirfd, const char *path, DIR **ret) {
+        DIR *d;
         int fd, r;
 
         fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -126,6 +125,18 @@ int dir_list_at(int dirfd, const char *path, const char *prefix, char ***ret) {
                 close(fd);
                 return r;
         }
+        *ret = d;
+        return 0;
+}
+
+int dir_list_at(int dirfd, const char *path, const char *prefix, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
+        int r;
+
+        r = opendir_at(dirfd, path, &d);
+        if (r < 0)
+                return r;
 
         l = calloc(1, sizeof(char *));
         if (!l)

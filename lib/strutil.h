@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -21,6 +22,10 @@ bool strv_contains(char * const *l, const char *s);
 /* Sort names the way people expect device names sorted: "dax2.0" before
  * "dax10.0", "memory9" before "memory10". */
 int strverscmp_simple(const char *a, const char *b);
+
+/* Open directory path below dirfd (path "." for dirfd itself, which keeps
+ * dirfd open) for readdir. -ENOENT if it does not exist. */
+int opendir_at(int dirfd, const char *path, DIR **ret);
 
 /* Read the names in a directory (no "." / ".."), optionally only those
  * starting with prefix, sorted with strverscmp_simple. -ENOENT if the
