@@ -88,7 +88,10 @@ int main(int argc, char **argv) {
         if (bs == 0)
                 return 1;
 
-        for (unsigned long long b = start / bs; b < (end + 1) / bs; b++) {
+        /* kmem adds only the blocks wholly inside the range: on a real
+         * kernel mapping0 may start inside a block (2 MiB in, for an
+         * NVDIMM namespace's info block) */
+        for (unsigned long long b = (start + bs - 1) / bs; b < (end + 1) / bs; b++) {
                 if (!whole) {
                         snprintf(p, sizeof p, "/sys/devices/system/memory/memory%llu/state", b);
                         if ((r = put(p, "online_movable")) < 0)
