@@ -94,6 +94,16 @@ static int read_first_mask(int dirfd, const char *v2, const char *v1, spm_nodema
         return spm_attr_read_nodemask_at(dirfd, v1, ret);
 }
 
+/* The kernel's derived default-allocation view: cpuset.mems.sysram, or
+ * SPM v1's cpuset.mems.default (each under its cgroup v1 name too). */
+static int read_sysram_view(int dirfd, spm_nodemask *ret) {
+        int r = read_first_mask(dirfd, "cpuset.mems.sysram", "cpuset.mems_sysram", ret);
+
+        if (r != -ENOENT)
+                return r;
+        return read_first_mask(dirfd, "cpuset.mems.default", "cpuset.mems_default", ret);
+}
+
 static int open_cgroup(manager *m, const char *cgroup) {
         _cleanup_free_ char *dir = m->cgroups ? spm_cgroup_tree_dir(m->cgroups->tree, cgroup)
                                               : spm_path_join(SPM_PATH_CGROUPFS, "%s", cgroup);
@@ -180,7 +190,7 @@ static int verify_read(manager *m, const spm_action *a, bool both) {
                 }
         }
 
-        r = read_first_mask(fd, "cpuset.mems.sysram", "cpuset.mems_sysram", &sysram);
+        r = read_sysram_view(fd, &sysram);
         if (r == -ENOENT)
                 return 1;       /* gone, or no such file on this kernel */
         if (r < 0)
@@ -244,8 +254,7 @@ static int root_sysram(manager *m, spm_nodemask *ret) {
         if (rb.root_sysram_r == 0) {
                 _cleanup_close_ int fd = open_cgroup(m, "");
 
-                rb.root_sysram_r = fd < 0 ? fd : read_first_mask(fd, "cpuset.mems.sysram", "cpuset.mems_sysram",
-                                                                 &rb.root_sysram);
+                rb.root_sysram_r = fd < 0 ? fd : read_sysram_view(fd, &rb.root_sysram);
                 if (rb.root_sysram_r >= 0)
                         rb.root_sysram_r = 1;
         }

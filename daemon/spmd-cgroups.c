@@ -116,9 +116,9 @@ static int write_mems_path(manager *m, const char *cgroup, const spm_nodemask *m
         /* the kernel holds what was written (or already held it) */
         index = spmd_cgroup_sync_written(m, cgroup, mask);
         spmd_readback_written(m, index);
-        /* With cpuset.mems.sysram the plan ends in a verify step for
-         * this cgroup, which checks effective too. */
-        if (m->features.sysram_view != SPM_SYSRAM_VIEW_MEMS_SYSRAM)
+        /* With cpuset.mems.sysram (or v1's mems.default) the plan ends
+         * in a verify step for this cgroup, which checks effective too. */
+        if (!IN_SET(m->features.sysram_view, SPM_SYSRAM_VIEW_MEMS_SYSRAM, SPM_SYSRAM_VIEW_MEMS_DEFAULT))
                 spmd_readback_check_effective(m, cgroup, index, mask);
         return r;
 }

@@ -735,8 +735,9 @@ static int plan_cgroups(ctx *c) {
                                 goto finish;
                 }
 
-        /* 4: read back the kernel's derived view */
-        if (c->feat->sysram_view == SPM_SYSRAM_VIEW_MEMS_SYSRAM)
+        /* 4: read back the kernel's derived view (SPM v1 names it
+         * cpuset.mems.default) */
+        if (IN_SET(c->feat->sysram_view, SPM_SYSRAM_VIEW_MEMS_SYSRAM, SPM_SYSRAM_VIEW_MEMS_DEFAULT))
                 for (size_t i = 1; i < t->n; i++)
                         if (v[i].write) {
                                 spm_nodemask s = spm_nodemask_and(&v[i].target, &c->sysram_nodes);
@@ -746,7 +747,9 @@ static int plan_cgroups(ctx *c) {
                                         r = -ENOMEM;
                                         goto finish;
                                 }
-                                r = spm_plan_add(c->plan, SPM_ACTION_VERIFY_SYSRAM, t->cgroups[i].path, "cpuset.mems.sysram",
+                                r = spm_plan_add(c->plan, SPM_ACTION_VERIFY_SYSRAM, t->cgroups[i].path,
+                                                 c->feat->sysram_view == SPM_SYSRAM_VIEW_MEMS_DEFAULT ?
+                                                 "cpuset.mems.default" : "cpuset.mems.sysram",
                                                  txt, &s, v[i].rule, "the kernel derives it; check it is what the policy means");
                                 if (r < 0)
                                         goto finish;

@@ -750,6 +750,71 @@ def check_stock():
     result(alive, "spmd (stock kernel) was still running at the end")
 
 
+# ---- SPM RFC v1: cpuset.mems.default is the sysram view ----
+
+SPM_V1_TREE = SPM_KERNEL.replace("marking = spm-v2", "marking = spm-v1").replace(
+    "spm_node = yes", "protected_memory = yes") + TREE.split(SPM_KERNEL, 1)[1].split("[faults]")[0]
+
+
+def check_spm_v1():
+    """The same grants on an SPM v1 kernel: the default allocation view is
+    cpuset.mems.default (never written, System RAM only), the isolation is
+    hard, spmd reports no mismatch, and a hot-added SPM node joins the
+    grants while every default view stays on System RAM."""
+    s = Setup(SPM_V1_TREE, TREE_POLICY)
+    if not s.ok():
+        s.stop()
+        return
+    sim = s.sim
+    default = lambda cg: (lambda t: None if t.startswith("ERR") else parse_mask(t))(sim.read(cg, "cpuset.mems.default"))
+    granted = ("jobs/a/deep", "pods/pod-1", "batch/x")
+    denied = ("jobs/b", "pods/other")
+    try:
+        result(s.settled(), "spm-v1: spmd settles with nothing left to do", s.logtext()[-3000:])
+        result(s.bus.prop("IsolationLevel") == "hard", "spm-v1: IsolationLevel is hard",
+               s.bus.prop("IsolationLevel"))
+        result(sim.sysram("") is None and default("") == {0, 1} and sim.eff("") == {0, 1, 2},
+               "spm-v1: root has cpuset.mems.default 0-1 (no mems.sysram), effective 0-2",
+               (sim.read("", "cpuset.mems.default"), sim.eff("")))
+        result(all(sim.eff(c) == {0, 1, 2} and default(c) == {0, 1} for c in granted),
+               "spm-v1: granted cgroups reach node 2 and allocate by default from System RAM only",
+               [(c, sim.eff(c), default(c)) for c in granted])
+        result(all(sim.eff(c) == {0, 1} and default(c) == {0, 1} for c in denied),
+               "spm-v1: denied cgroups: System RAM only", [(c, sim.eff(c), default(c)) for c in denied])
+
+        rc, out = sim.ctl("add-dax", "node=3", "size=512M", "provider=hmem", "protected_memory=1")
+        ok = wait_for(lambda: all(sim.eff(c) == {0, 1, 2, 3} for c in granted), timeout=15) and s.settled()
+        result(rc == 0 and ok and all(default(c) == {0, 1} for c in granted + denied) and
+               all(sim.eff(c) == {0, 1} for c in denied) and default("") == {0, 1},
+               "spm-v1: a hot-added SPM node 3 joins the grants; every default view stays 0-1",
+               (out, [(c, sim.eff(c), default(c)) for c in granted + denied]))
+
+        log = s.logtext()
+        warn = [x for x in log.splitlines() if "by default, the policy means" in x or "kernel lets it use" in x or
+                "misses System RAM nodes" in x]
+        result(not warn, "spm-v1: no mismatch warnings", warn)
+        result("cpuset.mems.default" not in "".join(x for x in log.splitlines() if "Set cpuset" in x),
+               "spm-v1: cpuset.mems.default is never written")
+
+        # the read-back checks the default view as it does mems.sysram:
+        # pods/ narrowed behind spmd's back, then a new cgroup there gets
+        # less than the policy means by default
+        sim.write("pods", "cpuset.mems", "0")
+        os.mkdir(os.path.join(sim.root, "pods", "intruder-drift"))
+        ok = wait_for(lambda: "Cgroup 'pods/intruder-drift' allocates from nodes '0' by default, the policy means "
+                      "'0-1'" in s.logtext())
+        result(ok and default("pods/intruder-drift") == {0},
+               "spm-v1: read-back: a default view narrower than the policy means is reported",
+               [x for x in s.logtext().splitlines() if "intruder-drift" in x][-4:])
+        rc, data, err = s.bus.busctl("call", NAME, PATH, MGR, "Verify")
+        ok = wait_for(lambda: sim.eff("pods") == {0, 1, 2, 3} and default("pods/intruder-drift") == {0, 1})
+        result(rc == 0 and ok and s.settled(), "spm-v1: Verify repairs the drifted parent",
+               (rc, err, sim.eff("pods"), default("pods/intruder-drift")))
+    finally:
+        alive = s.stop()
+    result(alive, "spmd (SPM v1 kernel) was still running at the end")
+
+
 BULK_TREE = STOCK_TREE.split("[cgroup /]")[0] + """
 [cgroup /]
 subtree_control = +cpuset
@@ -803,6 +868,7 @@ def main():
     check_backend_cgroupfs()
     check_order()
     check_stock()
+    check_spm_v1()
     check_bulk()
     return TAP.done()
 

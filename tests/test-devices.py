@@ -7,7 +7,7 @@ and the node-type latch. Then kmem blacklisted (spmd loads it through a fake
 modprobe that calls spm-simctl: working, failing, missing, loading nothing,
 and a device whose mark cannot be written), CXL region marking faults and
 races, and what spmd does on a private v3 kernel. SPM_TEST_ONLY=<tag
-prefix> runs a subset (stock, spm-v2-hotplug-v7, kmem, cxl, private-v3...). spmd runs under simkernel-run's umockdev preload
+prefix> runs a subset (stock, spm-v2-hotplug-v7, spm-v1, kmem, cxl, private-v3...). spmd runs under simkernel-run's umockdev preload
 (so it uses its default /sys paths and its udev monitor gets the simulated
 uevents) and offers org.spmd.spm1 on a private dbus-daemon. Prints TAP;
 exits 77 without /dev/fuse or the simulated kernel.
@@ -80,8 +80,9 @@ class Sim:
     """One simulated kernel (simkernel-run around a process that waits on
     its stdin), one private bus, one spmd that can be killed and restarted."""
 
-    def __init__(self, tmp, scenario, policy, tag, env=None):
+    def __init__(self, tmp, scenario, policy, tag, env=None, mark="spm_node"):
         self.extra_env = env or {}
+        self.mark = mark            # the dax mark's name: spm_node (v2), protected_memory (v1)
         self.tmp = os.path.join(tmp, tag)
         os.mkdir(self.tmp)
         envfile = os.path.join(self.tmp, "env")
@@ -221,8 +222,8 @@ def boot_checks(sim, tag, expect):
             result(wait_for(lambda: sim.online_movable(name)), "%s: boot: %s blocks online in Movable" % (tag, name),
                    sim.blocks(name))
         if spm is not None:
-            result(sim.read("bus/dax/devices/%s/spm_node" % name) == spm,
-                   "%s: boot: %s spm_node=%s" % (tag, name, spm), sim.read("bus/dax/devices/%s/spm_node" % name))
+            attr = "bus/dax/devices/%s/%s" % (name, sim.mark)
+            result(sim.read(attr) == spm, "%s: boot: %s %s=%s" % (tag, name, sim.mark, spm), sim.read(attr))
 
 
 def hotadd_checks(sim, tag, node, spm, extra=""):
@@ -239,7 +240,8 @@ def hotadd_checks(sim, tag, node, spm, extra=""):
     ex = [n for n in executed_lines(sim.logtext()[mark:]) if n > 0]
     result(len(ex) == 1 and ex[0] >= 2, "%s: hot-add: every step ran in one pass" % tag, ex)
     if spm is not None:
-        result(sim.read("bus/dax/devices/%s/spm_node" % name) == spm, "%s: hot-add: spm_node=%s" % (tag, spm))
+        result(sim.read("bus/dax/devices/%s/%s" % (name, sim.mark)) == spm,
+               "%s: hot-add: %s=%s" % (tag, sim.mark, spm))
     return name
 
 
@@ -351,7 +353,7 @@ def dax_gone_case(sim, tag, node):
                           "provider=pmem")
         names.append(out.split()[-1])
     first, gone, last = names
-    sim.ctl("delay", sim.real("bus/dax/devices/%s/spm_node" % first), 1500)
+    sim.ctl("delay", sim.real("bus/dax/devices/%s/%s" % (first, sim.mark)), 1500)
     sim.ctl("sync")
     sim.spmd.send_signal(signal.SIGCONT)
     wait_for(lambda: ("mark-device '%s'" % first) in sim.logtext()[mark:], 30, 0.02)
@@ -390,6 +392,75 @@ def latch_case(sim, tag):
         n1 = len(f.read().splitlines())
     result(q and n0 == n1 and sim.no_online_blocks(name),
            "%s: the latch gives no retry loop (no passes, no uevents)" % tag, (counts, n0, n1))
+
+
+def latch_v1_case(sim, tag):
+    """spm-v1: dax1.0 came up as System RAM at boot, blocks offline. v1
+    forgets a node's type with its last block, so once dax1.0 is removed an
+    SPM device for the same node comes up (v2 would refuse it until
+    reboot), and the node leaves cpuset.mems.default while staying in
+    mems.effective."""
+    st = sim.dev("dax1.0", "ManagedState")
+    result(st in ("needs-reboot", "failed") and sim.no_online_blocks("dax1.0"),
+           "%s: a device bound as System RAM at boot while the policy wants SPM is left alone" % tag,
+           (st, sim.dev("dax1.0", "StateReason")))
+    sim.ctl("remove-dax", "dax1.0")
+    wait_for(sim.settled)
+    result(not os.path.exists(os.path.join(sim.sysfs, "devices/system/node/node3")),
+        "%s: removing the node's last memory takes node 3 offline" % tag)
+    rc, out = sim.ctl("add-dax", "node=3", "size=512M", "provider=pmem")
+    name = out.split()[-1]
+    ok = sim.wait_state(name, ("online",)) and wait_for(lambda: sim.online_movable(name))
+    result(rc == 0 and ok, "%s: the node type was released: SPM hot-add into node 3 comes online" % tag,
+           (out, sim.dev(name, "ManagedState"), sim.dev(name, "StateReason"), sim.blocks(name)))
+    result(sim.read("bus/dax/devices/%s/protected_memory" % name) == "1",
+           "%s: ... marked protected_memory=1" % tag, sim.read("bus/dax/devices/%s/protected_memory" % name))
+    cg = os.path.join(sim.sysfs, "fs/cgroup")
+    rd = lambda f: open(os.path.join(cg, f)).read().strip()
+    eff, dflt = rd("cpuset.mems.effective"), rd("cpuset.mems.default")
+    # the earlier cases hot-added SPM memory on more nodes: every one of
+    # them is in effective, none in default
+    nodes = set()
+    for part in filter(None, eff.split(",")):
+        a, _, b = part.partition("-")
+        nodes.update(range(int(a), int(b or a) + 1))
+    result(dflt == "0-1" and {0, 1, 2, 3} <= nodes and not os.path.exists(os.path.join(cg, "cpuset.mems.sysram")),
+           "%s: root mems.effective holds nodes 2 and 3, mems.default only 0-1, no mems.sysram" % tag, (eff, dflt))
+
+
+def spmctl_checks(sim, tag, marking, view, spm, sysram):
+    """spmctl status/nodes on the simulated kernel, once through spmd on the
+    private bus and once reading the kernel itself: the features name the
+    series, and the nodes are classed SPM or System RAM."""
+    spmctl = os.environ.get("SPMCTL") or os.path.join(os.path.dirname(os.path.dirname(SPMD)), "cli", "spmctl")
+    if not os.access(spmctl, os.X_OK):
+        result(True, "%s: spmctl # SKIP no spmctl next to spmd" % tag)
+        return
+    wait_for(sim.settled)
+    base = dict(os.environ, SPM_SYSFS_ROOT=sim.sysfs, SPM_CGROUP_ROOT=sim.simenv["SPM_CGROUP_ROOT"],
+                **sim.policy_dirs)
+    for k in ("LD_PRELOAD", "UMOCKDEV_DIR", "DBUS_SESSION_BUS_ADDRESS", "JOURNAL_STREAM"):
+        base.pop(k, None)
+    for how, argv, env in (("through spmd", [spmctl, "--user"], dict(base, DBUS_SESSION_BUS_ADDRESS=sim.bus.address)),
+                           ("from the kernel", [spmctl], base)):
+        p = subprocess.run(argv + ["--json", "status"], env=env, capture_output=True, text=True, timeout=60)
+        try:
+            doc = json.loads(p.stdout)
+            f = doc["features"]
+            classes = {nd["node"]: nd["class"] for nd in doc["nodes"]}
+        except (ValueError, KeyError, TypeError):
+            result(False, "%s: spmctl --json status %s" % (tag, how), (p.returncode, p.stdout[-800:], p.stderr))
+            continue
+        result(p.returncode == 0 and f["marking"] == marking and f["sysram_view"] == view,
+               "%s: spmctl status %s: marking %s, sysram view %s" % (tag, how, marking, view),
+               (doc.get("source"), f))
+        result(all(classes.get(n) == "spm" for n in spm) and all(classes.get(n) == "sysram" for n in sysram),
+               "%s: spmctl status %s: nodes %s SPM, %s System RAM" % (tag, how, spm, sysram), classes)
+        p = subprocess.run(argv + ["--no-legend", "nodes"], env=env, capture_output=True, text=True, timeout=60)
+        rows = {int(ln.split()[0]): ln.split() for ln in p.stdout.splitlines() if ln.split() and ln.split()[0].isdigit()}
+        result(p.returncode == 0 and all(n in rows and "spm" in rows[n] for n in spm) and
+               all(n in rows and "sysram" in rows[n] for n in sysram),
+               "%s: spmctl nodes %s classes them the same" % (tag, how), (p.returncode, p.stdout, p.stderr))
 
 
 def takeover_check(sim, tag):
@@ -448,9 +519,9 @@ def offline_online_case(sim, tag, name):
 
 
 def run_scenario(tmp, tag, scenario, policy, boot, node0, spm, faults=None, kill=None, latch=False,
-                 takeover=False, extra="", offline=None):
+                 takeover=False, extra="", offline=None, mark="spm_node", spmctl=None):
     try:
-        sim = Sim(tmp, scenario, policy, tag)
+        sim = Sim(tmp, scenario, policy, tag, mark=mark)
     except RuntimeError as e:
         result(False, "%s: simulated kernel starts" % tag, e)
         return
@@ -469,7 +540,12 @@ def run_scenario(tmp, tag, scenario, policy, boot, node0, spm, faults=None, kill
             kill_case(sim, tag, node0 + 8, kill, "dax30.0")
         if latch:
             dax_gone_case(sim, tag, node0 + 10)
-            latch_case(sim, tag)
+            if latch == "v1":
+                latch_v1_case(sim, tag)
+            else:
+                latch_case(sim, tag)
+        if spmctl:
+            spmctl_checks(sim, tag, **spmctl)
         alive = sim.spmd.poll() is None
         sim.stop()
         result(alive and sim.spmd.returncode == 0, "%s: spmd still running, stops cleanly" % tag,
@@ -917,6 +993,12 @@ def main():
         ("spm-v2-hotplug-v7", "spm-v2-hotplug-v7.ini", POLICY_SPM,
          {"dax0.0": ("online", "1"), "dax1.0": ("needs-reboot", "0")}, 4, "1",
          {"faults": per_block[:3], "kill": "bus/dax/devices/{dev}/state", "latch": True, "offline": "dax0.0"}),
+        ("spm-v1", "spm-v1.ini", POLICY_SPM,
+         {"dax0.0": ("online", "1"), "dax1.0": ("needs-reboot", "0")}, 4, "1",
+         {"faults": [("mark", "bus/dax/devices/{dev}/protected_memory"), per_block[1], per_block[3]],
+          "kill": "devices/system/memory/memory{block}/state", "latch": "v1", "offline": "dax0.0",
+          "mark": "protected_memory",
+          "spmctl": {"marking": "spm-v1", "view": "cpuset.mems.default", "spm": [2, 3], "sysram": [0, 1]}}),
         ("hotplug-v2", "hotplug-v2.ini", POLICY_SPM, {"dax0.0": ("online", None)}, 4, None,
          {"faults": [("state", "bus/dax/devices/{dev}/hotplug")]}),
         ("hotplug-v4", "hotplug-v4.ini", POLICY_SPM, {"dax0.0": ("online", None)}, 4, None,

@@ -239,8 +239,8 @@ static int build_dax(sk_fs *fs, const sk_model *m) {
                 if (m->cfg.memmap != SK_MEMMAP_ABSENT &&
                     (r = FILE_(0644, A_DAX_MEMMAP, x, 0, "%s/memmap_on_memory", dp)) < 0)
                         return r;
-                if (m->cfg.marking == SK_MARKING_SPM_V2 &&
-                    (r = FILE_(0644, A_DAX_SPM, x, 0, "%s/spm_node", dp)) < 0)
+                if (sk_mark_file(m) &&
+                    (r = FILE_(0644, A_DAX_SPM, x, 0, "%s/%s", dp, sk_mark_file(m))) < 0)
                         return r;
                 st = sk_dax_devstate_file(m, i);
                 if (st && (r = FILE_(0644, A_DAX_DEVSTATE, x, 0, "%s/%s", dp, st)) < 0)
@@ -288,8 +288,8 @@ static int build_cxl(sk_fs *fs, const sk_model *m) {
                     (r = FILE_(0644, A_REG_WAYS, x, 0, "%s/interleave_ways", dp)) < 0 ||
                     (r = FILE_(0644, A_REG_GRAN, x, 0, "%s/interleave_granularity", dp)) < 0)
                         return r;
-                if (m->cfg.marking == SK_MARKING_SPM_V2 &&
-                    (r = FILE_(0644, A_REG_SPM, x, 0, "%s/spm_node", dp)) < 0)
+                if (sk_mark_file(m) &&
+                    (r = FILE_(0644, A_REG_SPM, x, 0, "%s/%s", dp, sk_mark_file(m))) < 0)
                         return r;
                 if (sk_region_is_private(m, i) &&
                     (r = FILE_(0644, A_REG_PRIVATE_TYPE, x, 0, "%s/private_type", dp)) < 0)
@@ -345,8 +345,8 @@ static int build_cgroups(sk_fs *fs, const sk_model *m) {
                     ((r = FILE_(0644, A_CS_MEMS, x, 0, "%s/cpuset.mems", dp)) < 0 ||
                      (r = FILE_(0644, A_CS_CPUS, x, 0, "%s/cpuset.cpus", dp)) < 0))
                         return r;
-                if (sk_has_mems_sysram(m) &&
-                    (r = FILE_(0444, A_CS_SYSRAM, x, 0, "%s/cpuset.mems.sysram", dp)) < 0)
+                if (sk_sysram_file(m) &&
+                    (r = FILE_(0444, A_CS_SYSRAM, x, 0, "%s/%s", dp, sk_sysram_file(m))) < 0)
                         return r;
         }
         return 0;

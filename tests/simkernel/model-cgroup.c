@@ -53,7 +53,13 @@ bool sk_cgroup_has_cpuset(const sk_model *m, size_t cg) {
 }
 
 bool sk_has_mems_sysram(const sk_model *m) {
-        return IN_SET(m->cfg.marking, SK_MARKING_SPM_V2, SK_MARKING_PRIVATE_V3);
+        return IN_SET(m->cfg.marking, SK_MARKING_SPM_V1, SK_MARKING_SPM_V2, SK_MARKING_PRIVATE_V3);
+}
+
+const char *sk_sysram_file(const sk_model *m) {
+        if (!sk_has_mems_sysram(m))
+                return NULL;
+        return m->cfg.marking == SK_MARKING_SPM_V1 ? "cpuset.mems.default" : "cpuset.mems.sysram";
 }
 
 static spm_nodemask effective(const sk_model *m, size_t cg) {
@@ -81,7 +87,8 @@ spm_nodemask sk_cgroup_effective(const sk_model *m, size_t cg) {
 spm_nodemask sk_cgroup_sysram(const sk_model *m, size_t cg) {
         spm_nodemask e = effective(m, cg), mem = sk_node_list(m, SK_LIST_HAS_MEMORY);
 
-        if (m->cfg.marking == SK_MARKING_SPM_V2) {
+        /* v1's mems.default is computed as v2's mems.sysram */
+        if (IN_SET(m->cfg.marking, SK_MARKING_SPM_V1, SK_MARKING_SPM_V2)) {
                 spm_nodemask sys = SPM_NODEMASK_EMPTY;
 
                 SPM_NODEMASK_FOREACH(n, &mem)

@@ -157,6 +157,7 @@ static const char *const marking_names[_SK_MARKING_MAX] = {
         [SK_MARKING_SPM_V2] = "spm-v2",
         [SK_MARKING_PRIVATE_V3] = "private-v3",
         [SK_MARKING_PRIVATE_V4] = "private-v4",
+        [SK_MARKING_SPM_V1] = "spm-v1",
 };
 
 static const char *const hotplug_names[_SK_HOTPLUG_MAX] = {

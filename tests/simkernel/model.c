@@ -511,13 +511,16 @@ static int add_memory(sk_model *m, size_t di, sk_online type) {
         if (r < 0)
                 return r;
 
-        if (m->cfg.marking == SK_MARKING_SPM_V2) {
+        if (IN_SET(m->cfg.marking, SK_MARKING_SPM_V1, SK_MARKING_SPM_V2)) {
                 sk_latch want = d->spm_node ? SK_LATCH_SPM : SK_LATCH_SYSRAM;
                 sk_latch *l = &m->nodes[node].latch;
 
-                /* one-way latch until reboot; the code says EBUSY */
+                /* v2: one-way latch until reboot, and the code says EBUSY.
+                 * v1 returns EINVAL (its check is inverted in the posted
+                 * code; the model applies the rule the series describes)
+                 * and forgets the type with the node's last block. */
                 if (*l != SK_LATCH_NONE && *l != want)
-                        return -EBUSY;
+                        return m->cfg.marking == SK_MARKING_SPM_V1 ? -EINVAL : -EBUSY;
                 *l = want;
         }
 
@@ -566,8 +569,12 @@ static int remove_memory(sk_model *m, size_t di) {
                 }
         d->added = false;
         m->generation++;
-        if (node >= 0)
+        if (node >= 0) {
+                /* SPM v1 releases the node type with the last block */
+                if (m->cfg.marking == SK_MARKING_SPM_V1 && !node_has_blocks(m, (unsigned) node))
+                        m->nodes[node].latch = SK_LATCH_NONE;
                 node_try_unregister(m, (unsigned) node);
+        }
         return 0;
 }
 
@@ -867,6 +874,17 @@ int sk_store_unbind(sk_model *m, sk_driver drv, const char *buf, size_t len) {
 
 /* ---------------------------------------------------------------- dax attributes */
 
+const char *sk_mark_file(const sk_model *m) {
+        switch (m->cfg.marking) {
+        case SK_MARKING_SPM_V2:
+                return "spm_node";
+        case SK_MARKING_SPM_V1:
+                return "protected_memory";  /* same rules under its v1 name */
+        default:
+                return NULL;
+        }
+}
+
 int sk_store_spm_node(sk_model *m, size_t di, const char *buf, size_t len) {
         _cleanup_free_ char *s = strndup(buf, len);
         sk_dax *d = &m->dax[di];
@@ -1113,7 +1131,7 @@ static int region_probe(sk_model *m, size_t ri) {
         snprintf(name, sizeof name, "dax%u.0", g->id);
         spec = (sk_dax_spec) {
                 .name = name, .provider = SK_PROV_CXL, .node = g->node, .size = g->size,
-                .spm_node = m->cfg.marking == SK_MARKING_SPM_V2 && g->spm_node,
+                .spm_node = sk_mark_file(m) && g->spm_node,
                 .private_mem = g->private_mem,
         };
         di = sk_model_add_dax(m, &spec);

@@ -28,6 +28,8 @@ typedef enum sk_marking {
         SK_MARKING_SPM_V2,          /* dax/CXL spm_node, node latch, mems.sysram */
         SK_MARKING_PRIVATE_V3,      /* has_private_memory (at registration), mems.sysram */
         SK_MARKING_PRIVATE_V4,      /* has_private_memory (while online), no mems.sysram */
+        SK_MARKING_SPM_V1,          /* dax/CXL protected_memory, latch released with the
+                                     * node's last block, mems.default */
         _SK_MARKING_MAX,
 } sk_marking;
 
@@ -83,7 +85,7 @@ typedef struct sk_node {
         bool exists;                /* declared or ever hot-added */
         bool possible;
         char *cpulist;              /* "" for memory-only nodes */
-        sk_latch latch;             /* SPM v2 node type, until "reboot" */
+        sk_latch latch;             /* SPM node type: v2 until "reboot", v1 until the last block goes */
         bool registered;            /* nodeN/ present (online) */
         bool private_mem;           /* private v3/v4 node */
         bool boot_memory;           /* had memory at boot: DRAM tier */
@@ -109,7 +111,7 @@ typedef struct sk_dax {
         uint64_t start, size;
         uint64_t align;
         bool memmap_on_memory;
-        bool spm_node;
+        bool spm_node;              /* the mark: spm_node (v2) or protected_memory (v1) */
         bool private_mem;           /* the device's memory is private (v3/v4) */
         bool busy;                  /* new blocks of this device are busy */
         sk_driver driver;
@@ -276,6 +278,12 @@ bool sk_cgroup_has_cpuset(const sk_model *m, size_t cg);
 /* Controllers offered to cg (its cgroup.controllers). */
 unsigned sk_cgroup_controllers(const sk_model *m, size_t cg);
 bool sk_has_mems_sysram(const sk_model *m);
+/* The name of the derived sysram view file ("cpuset.mems.sysram", or SPM
+ * v1's "cpuset.mems.default"), NULL when the kernel has none. */
+const char *sk_sysram_file(const sk_model *m);
+/* The name of the dax/CXL region mark ("spm_node", or SPM v1's
+ * "protected_memory"), NULL when the kernel has no SPM marking. */
+const char *sk_mark_file(const sk_model *m);
 spm_nodemask sk_cgroup_sysram(const sk_model *m, size_t cg);
 spm_nodemask sk_cgroup_effective(const sk_model *m, size_t cg);
 

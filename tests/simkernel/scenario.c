@@ -153,7 +153,8 @@ int sk_dax_spec_set(sk_dax_spec *spec, const char *key, const char *value) {
                 spec->provider = (sk_provider) r;
                 return 0;
         }
-        if (streq(key, "spm_node"))
+        /* the mark, under either generation's name */
+        if (streq(key, "spm_node") || streq(key, "protected_memory"))
                 return parse_bool(value, &spec->spm_node);
         if (streq(key, "private"))
                 return parse_bool(value, &spec->private_mem);
@@ -389,7 +390,7 @@ int sk_scenario_load(const char *path, sk_model **ret_model, sk_faults *ret_faul
                                         spec.node = atoi(v);
                                 else if (streq(key, "size"))
                                         r = sk_parse_size(v, &spec.size);
-                                else if (streq(key, "spm_node"))
+                                else if (streq(key, "spm_node") || streq(key, "protected_memory"))
                                         r = parse_bool(v, &spec.spm_node);
                                 else if (streq(key, "auto"))
                                         r = parse_bool(v, &spec.auto_region);

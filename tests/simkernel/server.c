@@ -522,6 +522,8 @@ int sk_control_command(char *line, char **ret_reply) {
                                 r = sk_parse_size(argv[i] + 5, &spec.size);
                         else if (startswith(argv[i], "spm_node="))
                                 spec.spm_node = streq(argv[i] + 9, "1");
+                        else if (startswith(argv[i], "protected_memory="))
+                                spec.spm_node = streq(argv[i] + 17, "1");
                         else if (startswith(argv[i], "auto="))
                                 spec.auto_region = streq(argv[i] + 5, "1");
                         else if (startswith(argv[i], "private="))

@@ -670,6 +670,7 @@ static void test_feature_probe(void) {
                 { "private-v3.ini",        _SPM_MARKING_GEN_MAX, SPM_PRIVATE_V3, SPM_HOTPLUG_NONE,     SPM_SYSRAM_VIEW_MEMS_SYSRAM },
                 { "private-v4.ini",        _SPM_MARKING_GEN_MAX, SPM_PRIVATE_V4, SPM_HOTPLUG_NONE,     SPM_SYSRAM_VIEW_NONE },
                 { "cxl-spm-v2.ini",        SPM_MARKING_SPM_V2, SPM_PRIVATE_NONE, SPM_HOTPLUG_V7,       SPM_SYSRAM_VIEW_MEMS_SYSRAM },
+                { "spm-v1.ini",            SPM_MARKING_SPM_V1, SPM_PRIVATE_NONE, SPM_HOTPLUG_NONE,     SPM_SYSRAM_VIEW_MEMS_DEFAULT },
                 /* nothing is kmem-bound yet, so no whole-device attribute to see */
                 { "private-v3-cxl.ini",    SPM_MARKING_PRIVATE_V3, SPM_PRIVATE_V3, SPM_HOTPLUG_NONE,   SPM_SYSRAM_VIEW_MEMS_SYSRAM },
                 { "kmem-absent.ini",       SPM_MARKING_SPM_V2, SPM_PRIVATE_NONE, SPM_HOTPLUG_UNKNOWN,  SPM_SYSRAM_VIEW_MEMS_SYSRAM },

@@ -301,6 +301,84 @@ static void test_spm_v2_latch(void) {
         sk_model_free(m);
 }
 
+/* SPM RFC v1: the same mark under the name protected_memory, EINVAL for a
+ * node-type conflict, the type released when the node's last block goes,
+ * and cpuset.mems.default in place of cpuset.mems.sysram. */
+static void test_spm_v1(void) {
+        sk_model *m = vm(SK_MARKING_SPM_V1, SK_HOTPLUG_NONE, SK_ONLINE_OFFLINE, false);
+        int di = sk_model_find_dax(m, "dax0.0"), ri;
+        size_t b0;
+
+        CHECK_STREQ(sk_marking_to_string(SK_MARKING_SPM_V1), "spm-v1");
+        CHECK_INT(sk_marking_from_string("spm-v1"), SK_MARKING_SPM_V1);
+        CHECK_STREQ(sk_mark_file(m), "protected_memory");
+        CHECK_STREQ(sk_sysram_file(m), "cpuset.mems.default");
+        CHECK(sk_has_mems_sysram(m));
+
+        /* kstrtobool and the kmem-bound EBUSY, as v2 */
+        CHECK_INT(sk_store_spm_node(m, (size_t) di, W("maybe")), -EINVAL);
+        CHECK_INT(sk_store_spm_node(m, (size_t) di, W("1\n")), 0);
+        CHECK_INT(sk_store_unbind(m, SK_DRV_DEVICE_DAX, W("dax0.0")), 0);
+
+        /* SPM into a boot SysRAM node: the probe fails with EINVAL */
+        m->dax[di].target_node = 1;
+        CHECK_INT(sk_store_new_id(m, SK_DRV_KMEM, W("dax0.0")), 0);
+        CHECK_INT(m->dax[di].driver, SK_DRV_NONE);
+        CHECK_INT(sk_store_bind(m, SK_DRV_KMEM, W("dax0.0")), -EINVAL);
+        m->dax[di].target_node = 2;
+
+        CHECK_INT(sk_store_bind(m, SK_DRV_KMEM, W("dax0.0")), 0);
+        CHECK_INT(m->nodes[2].latch, SK_LATCH_SPM);
+        CHECK_INT(sk_store_spm_node(m, (size_t) di, W("0")), -EBUSY);
+        b0 = dax_block(m, "dax0.0", 0);
+        for (size_t k = 0; k < 8; k++)
+                CHECK_INT(sk_store_block_state(m, b0 + k, W("online_movable")), 0);
+        CHECK_STREQ(list(m, SK_LIST_HAS_MEMORY), "0-2");
+        CHECK_STREQ(fmt(sk_cgroup_effective(m, 0)), "0-2");
+        CHECK_STREQ(fmt(sk_cgroup_sysram(m, 0)), "0-1");   /* mems.default */
+
+        /* the last block goes: the node forgets its type, so System RAM
+         * may follow (v2 would say EBUSY here until reboot) */
+        for (size_t k = 0; k < 8; k++)
+                CHECK_INT(sk_store_block_state(m, b0 + k, W("offline")), 0);
+        CHECK_INT(sk_store_unbind(m, SK_DRV_KMEM, W("dax0.0")), 0);
+        CHECK(strstr(events(m), "remove node node2;unbind dax dax0.0") != NULL);
+        CHECK_INT(m->nodes[2].latch, SK_LATCH_NONE);
+        CHECK_INT(sk_store_spm_node(m, (size_t) di, W("0")), 0);
+        CHECK_INT(sk_store_bind(m, SK_DRV_KMEM, W("dax0.0")), 0);
+        CHECK_INT(m->nodes[2].latch, SK_LATCH_SYSRAM);
+        for (size_t k = 0; k < 8; k++)
+                CHECK_INT(sk_store_block_state(m, b0 + k, W("online_movable")), 0);
+        CHECK_STREQ(fmt(sk_cgroup_sysram(m, 0)), "0-2");
+
+        /* a second device of the other type into the latched node: EINVAL */
+        {
+                sk_dax_spec d = { .name = "dax5.0", .provider = SK_PROV_PMEM, .node = 2,
+                                  .size = UINT64_C(1) << 30, .spm_node = true };
+                int d5 = sk_model_add_dax(m, &d);
+
+                CHECK(d5 >= 0);
+                CHECK_INT(sk_store_unbind(m, SK_DRV_DEVICE_DAX, W("dax5.0")), 0);
+                CHECK_INT(sk_store_new_id(m, SK_DRV_KMEM, W("dax5.0")), 0);
+                CHECK_INT(sk_store_bind(m, SK_DRV_KMEM, W("dax5.0")), -EINVAL);
+                CHECK_INT(m->dax[d5].driver, SK_DRV_NONE);
+        }
+
+        /* CXL: protected_memory on the region, copied when it probes */
+        ri = sk_model_add_region(m, 4, UINT64_C(1) << 30, false, false, false);
+        CHECK(ri >= 0);
+        CHECK_INT(sk_store_region_spm_node(m, (size_t) ri, W("1")), 0);
+        {
+                char name[32];
+
+                snprintf(name, sizeof name, "region%u", m->regions[ri].id);
+                CHECK_INT(sk_store_region_bind(m, W(name)), 0);
+        }
+        CHECK(m->regions[ri].dax >= 0 && m->dax[m->regions[ri].dax].spm_node);
+        CHECK_INT(m->nodes[4].latch, SK_LATCH_SPM);
+        sk_model_free(m);
+}
+
 /* kmem blacklisted at boot: KMEM-flagged devices stay unbound, nothing
  * binds them until the module loads; then its attach pass binds every
  * unbound one it matches, with the mark each has at that moment, and
@@ -639,6 +717,7 @@ int main(void) {
         TEST(test_stock_flow);
         TEST(test_auto_online_and_stuck);
         TEST(test_spm_v2_latch);
+        TEST(test_spm_v1);
         TEST(test_kmem_absent);
         TEST(test_hotplug_v7);
         TEST(test_hotplug_v4_v2);
