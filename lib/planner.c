@@ -317,6 +317,14 @@ static int decide_device(ctx *c, const spm_dax_device *d, const spm_cxl_region *
         return 1;
 }
 
+/* How long a node keeps the class it holds: SPM v1 releases it with the
+ * node's last memory block, later series only at reboot. */
+static const char *latch_lasts(const ctx *c) {
+        return c->feat->marking == SPM_MARKING_SPM_V1 ?
+                "until all of its memory is removed (SPM v1 frees a node's type with its last block)" :
+                "until reboot";
+}
+
 static int plan_device(ctx *c, const spm_dax_device *d) {
         const spm_cxl_region *region = d->cxl_region ? spm_topology_find_region(c->topo, d->cxl_region) : NULL;
         const spm_policy_device *rule = NULL;
@@ -364,12 +372,12 @@ static int plan_device(ctx *c, const spm_dax_device *d) {
                         if (hard && flag != 1)
                                 return spm_plan_add_blocked(c->plan, d->name, lbl,
                                                             "already added as System RAM (by firmware or another agent) while the policy "
-                                                            "wants SPM; node %d keeps System RAM until reboot", node);
+                                                            "wants SPM; node %d keeps System RAM %s", node, latch_lasts(c));
                         r = online_device(c, d, online, lbl, false);
                 } else {
                         if (hard && spm_nodemask_test(&c->sysram_latched, (unsigned) node))
                                 return spm_plan_add_blocked(c->plan, d->name, lbl,
-                                                            "node %d already holds System RAM; it can take SPM memory only after a reboot", node);
+                                                            "node %d already holds System RAM; it keeps that class %s", node, latch_lasts(c));
                         if (spm_nodemask_test(&c->sysram_added, (unsigned) node))
                                 return spm_plan_add_blocked(c->plan, d->name, lbl,
                                                             "node %d gets System RAM from another device in this plan; a node holds one class of memory", node);
@@ -390,12 +398,12 @@ static int plan_device(ctx *c, const spm_dax_device *d) {
         if (kmem) {
                 if (attr && flag == 1)
                         return spm_plan_add_blocked(c->plan, d->name, lbl,
-                                                    "added as SPM while the policy wants System RAM; node %d stays SPM until reboot", node);
+                                                    "added as SPM while the policy wants System RAM; node %d stays SPM %s", node, latch_lasts(c));
                 r = online_device(c, d, online, lbl, false);
         } else {
                 if (attr && spm_nodemask_test(&c->spm_latched, (unsigned) node))
                         return spm_plan_add_blocked(c->plan, d->name, lbl,
-                                                    "node %d holds SPM memory; it can take System RAM only after a reboot", node);
+                                                    "node %d holds SPM memory; it keeps that class %s", node, latch_lasts(c));
                 if (spm_nodemask_test(&c->pools_all, (unsigned) node))
                         return spm_plan_add_blocked(c->plan, d->name, lbl,
                                                     "node %d gets SPM memory from another device; a node holds one class of memory", node);

@@ -141,7 +141,7 @@ static void test_latch_and_firmware(void) {
                 tt_dax(t, "dax0.0", SPM_PROVIDER_CXL, 1, 0x1000000000, 4 * GiB, NULL, 0, -1);
                 tt_region(t, "region0", UUID_A, "0x1234", "dax0.0", 0);
                 CHECK_PLAN(pol, t, &f, NULL,
-                           "! dax0.0: node 1 already holds System RAM; it can take SPM memory only after a reboot\n");
+                           "! dax0.0: node 1 already holds System RAM; it keeps that class until reboot\n");
         }
         /* System RAM wanted into a node that holds SPM */
         {
@@ -150,7 +150,7 @@ static void test_latch_and_firmware(void) {
                 _cleanup_(spm_topology_freep) spm_topology *t = accel_host("kmem", 1);
                 tt_dax(t, "dax1.0", SPM_PROVIDER_HMEM, 2, 0x2000000000, 4 * GiB, "device_dax", 0, -1);
                 CHECK_PLAN(sys, t, &f, NULL,
-                           "! dax1.0: node 2 holds SPM memory; it can take System RAM only after a reboot\n");
+                           "! dax1.0: node 2 holds SPM memory; it keeps that class until reboot\n");
         }
 }
 
