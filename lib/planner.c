@@ -744,8 +744,10 @@ static int plan_cgroups(ctx *c) {
                 }
 
         /* 4: read back the kernel's derived view (SPM v1 names it
-         * cpuset.mems.default) */
-        if (IN_SET(c->feat->sysram_view, SPM_SYSRAM_VIEW_MEMS_SYSRAM, SPM_SYSRAM_VIEW_MEMS_DEFAULT))
+         * cpuset.mems.default; kernels without one are checked through
+         * cpuset.mems.effective, which must hold the System RAM nodes the
+         * policy gives) */
+        if (c->feat->sysram_view != SPM_SYSRAM_VIEW_NONE || !t->v1)
                 for (size_t i = 1; i < t->n; i++)
                         if (v[i].write) {
                                 spm_nodemask s = spm_nodemask_and(&v[i].target, &c->sysram_nodes);
@@ -757,7 +759,9 @@ static int plan_cgroups(ctx *c) {
                                 }
                                 r = spm_plan_add(c->plan, SPM_ACTION_VERIFY_SYSRAM, t->cgroups[i].path,
                                                  c->feat->sysram_view == SPM_SYSRAM_VIEW_MEMS_DEFAULT ?
-                                                 "cpuset.mems.default" : "cpuset.mems.sysram",
+                                                 "cpuset.mems.default" :
+                                                 c->feat->sysram_view == SPM_SYSRAM_VIEW_MEMS_SYSRAM ?
+                                                 "cpuset.mems.sysram" : "cpuset.mems.effective",
                                                  txt, &s, v[i].rule, "the kernel derives it; check it is what the policy means");
                                 if (r < 0)
                                         goto finish;

@@ -745,14 +745,17 @@ def check_stock():
         lat = latency_ms(lambda: sim.eff("system.slice/late.service") == {0, 1}, timeout=10)
         result(lat is not None, "a new unit cgroup without systemd is narrowed through inotify (%s ms)" %
                (None if lat is None else "%.0f" % lat))
-        # a kernel without cpuset.mems.sysram has no end-of-plan check of
-        # the default nodes: the slice narrowed behind spmd's back takes
-        # System RAM node 1 from a new unit below it unseen by the pass;
-        # Verify reads the kernel, finds it and repairs it
+        # a kernel without cpuset.mems.sysram: the end of the plan checks
+        # that effective holds the System RAM nodes. The slice narrowed
+        # behind spmd's back takes node 1 from a new unit below it: the
+        # pass reports it; Verify reads the kernel and repairs it
         s.settled()
         sim.write("system.slice", "cpuset.mems", "0")
         os.mkdir(os.path.join(sim.root, "system.slice", "drift.service"))
-        wait_for(lambda: "Set cpuset.mems of 'system.slice/drift.service'" in s.logtext())
+        seen = wait_for(lambda: any("drift.service" in x and "misses System RAM nodes '0-1'" in x
+                                    for x in s.logtext().splitlines()))
+        result(seen, "stock kernel: the pass reports the System RAM node a drifted parent takes from a new cgroup",
+               [x for x in s.logtext().splitlines() if "drift.service" in x][-4:])
         s.settled()
         narrowed = sim.eff("system.slice/drift.service")
         rc, data, err = s.bus.busctl("call", NAME, PATH, MGR, "Verify")

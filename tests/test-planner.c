@@ -164,12 +164,14 @@ static void test_stock_soft(void) {
         ct_add(tree, 0, "gpu.slice", "");
         ct_add(tree, 0, "other", "");
         /* no marking: soft isolation through cpuset masks only; blocks
-         * onlined one by one */
+         * onlined one by one; no view of the default nodes, so the
+         * check is that effective holds the System RAM nodes */
         CHECK_PLAN(pol, t, &f, tree,
                    "cgroup-mems other cpuset.mems=0-1\n"
                    "unbind dax0.0 device_dax\n"
                    "bind dax0.0 kmem\n"
-                   "online-blocks dax0.0 state=online_movable\n");
+                   "online-blocks dax0.0 state=online_movable\n"
+                   "verify-sysram other cpuset.mems.effective=0-1\n");
 
         /* the kernel would online the blocks itself as "online" (ZONE_NORMAL):
          * take the global setting over, or step aside and say why */
