@@ -200,9 +200,9 @@ static int method_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error
         return sd_bus_send(NULL, reply, NULL);
 }
 
-/* Reload(): re-read the policy and resync everything from the kernel. The
- * call returns once the pass is queued; Settled turns true when it is
- * done. */
+/* Reload(): re-read the policy and all of sysfs; the cgroups are planned
+ * on the cgroup model (Verify reads them). The call returns once the pass
+ * is queued; Settled turns true when it is done. */
 static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         manager *m = userdata;
         int r;
