@@ -30,7 +30,7 @@ static void mark_dirty_internal(manager *m, bool resync, const char *why);
 
 #define MANAGER_ONCE_MAX_PASSES 8
 
-static unsigned long long now_usec(void) {
+unsigned long long manager_now_usec(void) {
         struct timespec ts;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -207,7 +207,7 @@ int manager_reconcile(manager *m) {
         spm_topology *t = NULL, *old;
         spm_node_classes old_classes = m->classes;
         spm_features old_features = m->features;
-        unsigned long long start = now_usec();
+        unsigned long long start = manager_now_usec();
         bool resync = m->resync, scoped, nodes;
         int r;
 
@@ -228,7 +228,7 @@ int manager_reconcile(manager *m) {
                                                   "is", -r, "Failed to read the memory topology");
                 return r;
         }
-        m->stats.snapshot_usec = now_usec() - start;
+        m->stats.snapshot_usec = manager_now_usec() - start;
         m->topology_dirty = false;
 
         if (scoped)

@@ -131,3 +131,6 @@ void manager_cgroups_resync(manager *m, const char *why);
 
 /* One reconcile pass; exposed for tests. */
 int manager_reconcile(manager *m);
+
+/* CLOCK_MONOTONIC now, in microseconds (for the pass timings in the log). */
+unsigned long long manager_now_usec(void);

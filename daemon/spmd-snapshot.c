@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "log.h"
 #include "macro.h"
@@ -59,16 +58,9 @@ void spmd_snapshot_note_plan(manager *m, const spm_plan *plan, size_t n) {
         }
 }
 
-static unsigned long long now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (unsigned long long) ts.tv_sec * 1000000ULL + (unsigned long long) ts.tv_nsec / 1000;
-}
-
 int spmd_snapshot_take(manager *m, bool full, spm_topology **ret, bool *ret_scoped, bool *ret_nodes) {
         spm_topology_scope scope = m->scope;
-        unsigned long long start = now_usec();
+        unsigned long long start = manager_now_usec();
         spm_topology *t = NULL;
         int r = -ESTALE;
 
@@ -78,7 +70,7 @@ int spmd_snapshot_take(manager *m, bool full, spm_topology **ret, bool *ret_scop
                 if (r >= 0) {
                         log_debug("Read %zu dax device(s), %zu region(s), %zu named block(s)%s in %llu us.",
                                   strv_length(scope.dax), strv_length(scope.regions), scope.n_blocks,
-                                  r > 0 ? " and the nodes" : "", now_usec() - start);
+                                  r > 0 ? " and the nodes" : "", manager_now_usec() - start);
                         *ret = t;
                         *ret_scoped = true;
                         *ret_nodes = r > 0;
