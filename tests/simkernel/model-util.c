@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "macro.h"
@@ -36,6 +37,14 @@ int sk_kstrtobool(const char *s, bool *ret) {
                 break;
         }
         return -EINVAL;
+}
+
+int sk_kstrtobool_buf(const char *buf, size_t len, bool *ret) {
+        _cleanup_free_ char *s = strndup(buf, len);
+
+        if (!s)
+                return -ENOMEM;
+        return sk_kstrtobool(s, ret);
 }
 
 bool sk_sysfs_streq(const char *buf, size_t len, const char *word) {

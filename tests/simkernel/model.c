@@ -649,15 +649,12 @@ int sk_store_block_state(sk_model *m, size_t blk, const char *buf, size_t len) {
 }
 
 int sk_store_block_online(sk_model *m, size_t blk, const char *buf, size_t len) {
-        _cleanup_free_ char *s = strndup(buf, len);
         bool v;
         int r;
 
-        if (!s)
-                return -ENOMEM;
         if (blk >= m->n_blocks || !m->blocks[blk].present)
                 return -ENODEV;
-        r = sk_kstrtobool(s, &v);
+        r = sk_kstrtobool_buf(buf, len, &v);
         if (r < 0)
                 return r;
         if (block_locked(m, blk))
@@ -886,14 +883,11 @@ const char *sk_mark_file(const sk_model *m) {
 }
 
 int sk_store_spm_node(sk_model *m, size_t di, const char *buf, size_t len) {
-        _cleanup_free_ char *s = strndup(buf, len);
         sk_dax *d = &m->dax[di];
         bool v;
         int r;
 
-        if (!s)
-                return -ENOMEM;
-        r = sk_kstrtobool(s, &v);
+        r = sk_kstrtobool_buf(buf, len, &v);
         if (r < 0)
                 return r;
         if (v != d->spm_node && d->driver == SK_DRV_KMEM)
@@ -903,14 +897,11 @@ int sk_store_spm_node(sk_model *m, size_t di, const char *buf, size_t len) {
 }
 
 int sk_store_memmap(sk_model *m, size_t di, const char *buf, size_t len) {
-        _cleanup_free_ char *s = strndup(buf, len);
         sk_dax *d = &m->dax[di];
         bool v;
         int r;
 
-        if (!s)
-                return -ENOMEM;
-        r = sk_kstrtobool(s, &v);
+        r = sk_kstrtobool_buf(buf, len, &v);
         if (r < 0)
                 return r;
         if (v && m->cfg.memmap == SK_MEMMAP_UNSUPPORTED)
@@ -1219,13 +1210,10 @@ int sk_model_remove_region(sk_model *m, unsigned id) {
 }
 
 int sk_store_region_spm_node(sk_model *m, size_t ri, const char *buf, size_t len) {
-        _cleanup_free_ char *s = strndup(buf, len);
         bool v;
         int r;
 
-        if (!s)
-                return -ENOMEM;
-        r = sk_kstrtobool(s, &v);
+        r = sk_kstrtobool_buf(buf, len, &v);
         if (r < 0)
                 return r;
         m->regions[ri].spm_node = v; /* no state check */
@@ -1248,15 +1236,12 @@ int sk_store_region_private_type(sk_model *m, size_t ri, const char *buf, size_t
 }
 
 int sk_store_region_commit(sk_model *m, size_t ri, const char *buf, size_t len) {
-        _cleanup_free_ char *s = strndup(buf, len);
         bool v;
         int r;
 
-        if (!s)
-                return -ENOMEM;
         if (!m->regions[ri].uncommitted)
                 return -EBUSY;
-        r = sk_kstrtobool(s, &v);
+        r = sk_kstrtobool_buf(buf, len, &v);
         if (r < 0)
                 return r;
         if (v)

@@ -328,6 +328,8 @@ int sk_model_burst(sk_model *m, unsigned n);
 
 /* ---- parsers that behave like the kernel's ---- */
 int sk_kstrtobool(const char *s, bool *ret);
+/* The same for a written buffer (not NUL-terminated). */
+int sk_kstrtobool_buf(const char *buf, size_t len, bool *ret);
 /* bitmap_parselist() as cpuset.mems uses it, nbits = limit. */
 int sk_parse_nodelist(const char *s, unsigned limit, spm_nodemask *ret);
 /* "%*pbl" */
