@@ -89,7 +89,7 @@ static int install_dropin(manager *m, const spm_dropin *d, bool runtime, char **
         }
 
         log_info("Wrote policy drop-in '%s'.", path);
-        manager_mark_dirty(m, false, "policy drop-in");
+        manager_policy_reloaded(m, false, "policy drop-in");
         if (ret_previous)
                 *ret_previous = TAKE_PTR(previous);
         return 0;

@@ -200,9 +200,10 @@ static int method_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error
         return sd_bus_send(NULL, reply, NULL);
 }
 
-/* Reload(): re-read the policy and all of sysfs; the cgroups are planned
- * on the cgroup model (Verify reads them). The call returns once the pass
- * is queued; Settled turns true when it is done. */
+/* Reload(): re-read the policy, plan it at once on what spmd knows, then
+ * read all of sysfs again; the cgroups are planned on the cgroup model
+ * (Verify reads them). The call returns once the passes are queued;
+ * Settled turns true when they are done. */
 static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         manager *m = userdata;
         int r;
@@ -213,7 +214,7 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 
         log_info("Reload requested over D-Bus by '%s'.", strna(sd_bus_message_get_sender(msg)));
         r = spmd_policy_reload(m);
-        manager_mark_dirty(m, true, "Reload() call");
+        manager_policy_reloaded(m, true, "Reload() call");
         if (r == -EINVAL)
                 return sd_bus_error_setf(error, "org.spmd.spm1.Error.InvalidPolicy", "%s",
                                          strna(m->policy_error));

@@ -174,33 +174,81 @@ static bool plan_only_cgroups(const spm_plan *p) {
         return true;
 }
 
-/* A pass after cgroup events only: the devices and nodes are as the last
- * snapshot says (any change to them raises a uevent, which asks for a
- * full pass). The model is patched with what the events said, planned on,
- * and kept up to date by the writes themselves. After writes one more
- * pass plans on the model (it reads nothing): it must come out empty, and
- * its plan is what PendingActions shows. */
-static int reconcile_cgroups(manager *m) {
+/* Run the plan of a pass on snapshot t, and queue what must follow: a
+ * pass on the cgroup model after cgroup writes, a look at what device
+ * writes changed (once their uevents settle). Returns the executor's
+ * result (0 when nothing ran). */
+static int execute_plan(manager *m, const spm_topology *t) {
         spmd_exec_result res;
         int r;
 
+        if (m->plan->n_actions == 0 || !m->config.apply)
+                return 0;
+
+        r = spmd_plan_execute(m, m->plan, &res);
+        log_debug("Executed %zu change(s), %zu already so%s.", res.applied, res.already,
+                  r < 0 ? ", stopped at a failure" : "");
+        if (r < 0 && m->bus)
+                (void) sd_bus_emit_signal(m->bus, SPM_BUS_PATH, SPM_BUS_IFACE_MANAGER, "ReconcileFailed",
+                                          "is", -r, "A planned change failed; see the journal");
+        /* What was applied changed the kernel: look again, so the
+         * published view and the plan match what is there now. The next
+         * pass starts from the kernel, never from a guess. */
+        if (res.applied > 0 && plan_only_cgroups(m->plan))
+                manager_mark_cgroups_dirty(m, "cgroup changes applied");
+        else if (res.applied > 0 || (r < 0 && res.failed_at < m->plan->n_actions &&
+                                     spmd_action_device(t, &m->plan->actions[res.failed_at]))) {
+                /* after a device failure that device is held, so the next
+                 * pass runs the rest of the plan; it reads again what this
+                 * one acted on (up to and with the failed step) */
+                spmd_snapshot_note_plan(m, m->plan, r < 0 ? res.failed_at + 1 : m->plan->n_actions);
+                if (r < 0 || m->config.once || !m->udev)
+                        manager_mark_scoped_dirty(m, "changes applied");
+                else {
+                        /* The writes raise uevents (blocks added, onlined,
+                         * the device rebound) that name the same objects:
+                         * one look once they have settled sees them all,
+                         * and leaves the kernel to whoever waits for it. */
+                        m->look_again_pending = true;
+                        spmd_udev_settle_later(m->udev);
+                        log_debug("Looking again once the uevents of these changes have settled.");
+                }
+        }
+        return r;
+}
+
+/* A pass on what spmd already knows: after cgroup events only, or after a
+ * policy reload. The devices and nodes are as the last snapshot says
+ * (every change to them raises a uevent, which asks for a pass that reads
+ * them); the cgroup model is patched with what the events said. After
+ * cgroup writes one more pass plans on the model (it reads nothing): it
+ * must come out empty, and its plan is what PendingActions shows. */
+static int reconcile_known(manager *m) {
+        unsigned long long start = manager_now_usec();
+        bool resync_after = m->resync_after;
+        int r;
+
         m->dirty = false;
+        m->resync_after = false;
+        m->look_again_pending = false;
         m->cgroups_only_pass = true;
         r = plan_pass(m, m->topo, NULL);
         m->cgroups_only_pass = false;
         if (r < 0)
-                return log_warning_errno(r, "Failed to plan, keeping the previous plan: %m");
-        if (m->plan->n_actions > 0 && m->config.apply) {
-                r = spmd_plan_execute(m, m->plan, &res);
-                if (r < 0 && m->bus)
-                        (void) sd_bus_emit_signal(m->bus, SPM_BUS_PATH, SPM_BUS_IFACE_MANAGER, "ReconcileFailed",
-                                                  "is", -r, "A planned change failed; see the journal");
-                if (res.applied > 0)
-                        manager_mark_cgroups_dirty(m, "cgroup changes applied");
+                log_warning_errno(r, "Failed to plan, keeping the previous plan: %m");
+        else {
+                if (spmd_device_states_update(m, m->topo, m->plan) < 0)
+                        log_error("Out of memory while updating device states.");
+                (void) execute_plan(m, m->topo);
         }
         m->stats.reconciles++;
-        log_debug("Reconcile #%llu (cgroups only)", m->stats.reconciles);
-        return 0;
+        log_debug("Reconcile #%llu on the known state in %llu us", m->stats.reconciles,
+                  manager_now_usec() - start);
+        /* After a reload: everything read again, for what changed without
+         * any event (a sysfs knob written by hand, events lost unnoticed). */
+        if (resync_after)
+                manager_mark_dirty(m, true, "resync after the reload");
+        return r;
 }
 
 int manager_reconcile(manager *m) {
@@ -212,10 +260,12 @@ int manager_reconcile(manager *m) {
         int r;
 
         if (!m->topology_dirty && !resync && m->topo)
-                return reconcile_cgroups(m);
+                return reconcile_known(m);
 
         m->dirty = false;
         m->resync = false;
+        if (resync)
+                m->resync_after = false;        /* this pass is that resync */
         m->look_again_pending = false;
 
         r = spmd_snapshot_take(m, resync, &t, &scoped, &nodes);
@@ -265,42 +315,8 @@ int manager_reconcile(manager *m) {
                 log_warning_errno(r, "Failed to plan, keeping the previous plan: %m");
         else if (spmd_device_states_update(m, t, m->plan) < 0)
                 log_error("Out of memory while updating device states.");
-        if (r >= 0 && m->plan->n_actions > 0 && m->config.apply) {
-                spmd_exec_result res;
-
-                r = spmd_plan_execute(m, m->plan, &res);
-                log_debug("Executed %zu change(s), %zu already so%s.", res.applied, res.already,
-                          r < 0 ? ", stopped at a failure" : "");
-                if (r < 0 && m->bus)
-                        (void) sd_bus_emit_signal(m->bus, SPM_BUS_PATH, SPM_BUS_IFACE_MANAGER, "ReconcileFailed",
-                                                  "is", -r, "A planned change failed; see the journal");
-                /* What was applied changed the kernel: look again, so the
-                 * published view and the plan match what is there now.
-                 * The next pass starts from the kernel, never from a
-                 * guess. */
-                if (res.applied > 0 && plan_only_cgroups(m->plan))
-                        manager_mark_cgroups_dirty(m, "cgroup changes applied");
-                else if (res.applied > 0 || (r < 0 && res.failed_at < m->plan->n_actions &&
-                                             spmd_action_device(t, &m->plan->actions[res.failed_at]))) {
-                        /* after a device failure that device is held, so
-                         * the next pass runs the rest of the plan; it
-                         * reads again what this one acted on (up to and
-                         * with the failed step) */
-                        spmd_snapshot_note_plan(m, m->plan, r < 0 ? res.failed_at + 1 : m->plan->n_actions);
-                        if (r < 0 || m->config.once || !m->udev)
-                                manager_mark_scoped_dirty(m, "changes applied");
-                        else {
-                                /* The writes raise uevents (blocks added,
-                                 * onlined, the device rebound) that name
-                                 * the same objects: one look once they
-                                 * have settled sees them all, and leaves
-                                 * the kernel to whoever waits for it. */
-                                m->look_again_pending = true;
-                                spmd_udev_settle_later(m->udev);
-                                log_debug("Looking again once the uevents of these changes have settled.");
-                        }
-                }
-        }
+        if (r >= 0)
+                (void) execute_plan(m, t);
 
         m->stats.reconciles++;
         if (resync)
@@ -351,6 +367,14 @@ void manager_mark_dirty(manager *m, bool resync, const char *why) {
 
 void manager_mark_scoped_dirty(manager *m, const char *why) {
         m->topology_dirty = true;
+        mark_dirty_internal(m, false, why);
+}
+
+void manager_policy_reloaded(manager *m, bool resync_after, const char *why) {
+        /* a device held after a failure gets another try */
+        spmd_device_state_trigger(m, NULL);
+        if (resync_after)
+                m->resync_after = true;
         mark_dirty_internal(m, false, why);
 }
 
@@ -413,9 +437,9 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         manager *m = userdata;
 
         (void) sd_notify(false, "RELOADING=1");
-        log_info("Reloading the policy and resyncing from the kernel.");
+        log_info("Reloading the policy.");
         (void) spmd_policy_reload(m);
-        manager_mark_dirty(m, true, "reload");
+        manager_policy_reloaded(m, true, "reload");
         (void) sd_notify(false, "READY=1");
         return 0;
 }

@@ -55,6 +55,7 @@ typedef struct manager {
         spmd_cgroup_pending cgroup_sync;   /* what the cgroup model must read before the next plan */
         bool cgroups_only_pass;          /* in a pass after cgroup events only */
         bool resync;                     /* a full resync was requested */
+        bool resync_after;               /* one after the next pass (a reload's) */
         bool ready;                      /* READY=1 sent */
         unsigned once_passes;            /* passes run with --once */
 
@@ -110,6 +111,13 @@ void manager_mark_scoped_dirty(manager *m, const char *why);
  * daemon's model of it; when the plan has changes, a pass is queued that
  * makes them (Verify finds drift, and spmd repairs it). */
 int manager_build_plan(manager *m, const spm_topology *t, const spm_features *features, spm_plan **ret);
+
+/* The policy was reloaded: the next pass plans it on what spmd knows (the
+ * last snapshot, kept current by uevents, and the cgroup model), so the new
+ * policy is in force without reading sysfs first; with resync_after a full
+ * resync follows that pass, for what changed without any event. Devices
+ * held after a failure are tried again. */
+void manager_policy_reloaded(manager *m, bool resync_after, const char *why);
 
 /* Only cgroups need another look: the next pass reuses the last topology
  * snapshot and plans on the cgroup model with what is queued for it. */
