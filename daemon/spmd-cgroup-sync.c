@@ -10,6 +10,7 @@
 #include "spmd-cgroups.h"
 #include "spmd-inotify.h"
 #include "spmd-manager.h"
+#include "planner.h"
 #include "strutil.h"
 
 /* Rounds of "watch the new directories, rescan them": each round can only
@@ -290,8 +291,11 @@ int spmd_cgroup_sync_written(manager *m, const char *cgroup, const spm_nodemask 
         return i;
 }
 
-void spmd_cgroup_sync_policy_changed(manager *m) {
+void spmd_cgroup_sync_policy_changed(manager *m, const spm_policy *old, const spm_policy *new) {
         m->cgroup_sync.watches_stale = true;
+        /* the next plan visits what the changed rules match */
+        if (m->cgroups)
+                spm_plan_policy_changed(m->cgroups->tree, old, new);
 }
 
 void spmd_cgroup_sync_suspect(manager *m, const char *cgroup) {

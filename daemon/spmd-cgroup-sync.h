@@ -41,6 +41,7 @@
 
 #include "cgroup-model.h"
 #include "nodemask.h"
+#include "policy.h"
 
 typedef struct manager manager;
 
@@ -74,9 +75,11 @@ int spmd_cgroup_sync_written(manager *m, const char *cgroup, const spm_nodemask 
 /* The model is wrong at cgroup (a write found it gone or failed). */
 void spmd_cgroup_sync_suspect(manager *m, const char *cgroup);
 
-/* The policy changed: the watches follow it on the next pass (and the
- * directories that become watched are rescanned). */
-void spmd_cgroup_sync_policy_changed(manager *m);
+/* The policy changes from old to new (either may be NULL): the watches
+ * follow it on the next pass (and the directories that become watched are
+ * rescanned), and the next plan visits the cgroups whose rule may change
+ * (lib/planner.h, "Remembering"). */
+void spmd_cgroup_sync_policy_changed(manager *m, const spm_policy *old, const spm_policy *new);
 
 /* Adopt a tree just read whole (Verify): it replaces the model. Takes t. */
 int spmd_cgroup_sync_adopt(manager *m, spm_cgroup_tree *t);

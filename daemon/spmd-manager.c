@@ -148,7 +148,11 @@ static int plan_pass(manager *m, const spm_topology *t, spm_cgroup_tree *preload
         if (r < 0)
                 return r;
         spmd_readback_begin(m);
-        r = spm_plan_build(policy, t, &m->features, m->cgroups ? m->cgroups->tree : NULL, &plan);
+        /* on the model: the plan visits what changed since the last one */
+        if (m->cgroups)
+                r = spm_plan_build_kept(policy, t, &m->features, m->cgroups->tree, &plan);
+        else
+                r = spm_plan_build(policy, t, &m->features, NULL, &plan);
         if (r < 0)
                 return r;
 

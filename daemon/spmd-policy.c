@@ -66,9 +66,9 @@ int spmd_policy_reload(manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to load the policy: %m");
 
+        spmd_cgroup_sync_policy_changed(m, m->policy, p);
         spm_policy_free(m->policy);
         m->policy = TAKE_PTR(p);
-        spmd_cgroup_sync_policy_changed(m);
         m->policy_error = mfree(m->policy_error);
         m->policy_state = strv_length(files) > 0 ? SPMD_POLICY_LOADED : SPMD_POLICY_NONE;
         log_struct(LOG_INFO, LOG_FIELDS(SPM_MESSAGE_POLICY_APPLIED), "Policy loaded from %zu file(s).",

@@ -98,15 +98,19 @@ void spm_cgroup_model_set_mems(spm_cgroup_model *m, int i, const spm_nodemask *m
         g = &m->tree->cgroups[i];
         g->cpuset.mems = *mems;
         g->cpuset.mems_present = true;
+        /* its effective mask, and so what is below it, may differ now */
+        g->replan = true;
 }
 
 int spm_cgroup_model_remove(spm_cgroup_model *m, int i) {
         spm_cgroup_tree *t = m->tree;
         _cleanup_free_ int *map = NULL;
         size_t n = 0;
+        int parent;
 
         if (i <= 0 || (size_t) i >= t->n)
                 return -EINVAL;
+        parent = t->cgroups[i].parent;     /* before i: keeps its index */
         map = malloc(t->n * sizeof *map);
         if (!map)
                 return -ENOMEM;
@@ -125,6 +129,10 @@ int spm_cgroup_model_remove(spm_cgroup_model *m, int i) {
                 t->cgroups[n++] = *g;
         }
         t->n = n;
+        /* the parent lost a child, and with it what the child's target
+         * added to the parent's */
+        if (parent >= 0)
+                t->cgroups[parent].retarget = true;
         return reindex(m);
 }
 
@@ -148,6 +156,9 @@ static int parent_index(const spm_cgroup_model *m, const char *path) {
 
 int spm_cgroup_model_reread(spm_cgroup_model *m, int i) {
         int r = spm_cgroup_tree_reread(m->tree, i);
+
+        if (r >= 0)
+                m->tree->cgroups[i].replan = true;
 
         if (r == -ENOENT && i > 0) {
                 r = spm_cgroup_model_remove(m, i);

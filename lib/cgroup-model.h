@@ -8,6 +8,11 @@
  * instead of read again whole. An index by path makes every patch cheap
  * at tens of thousands of cgroups. The tree keeps every parent before its
  * children, which is all the planner needs; patched subtrees are appended.
+ *
+ * Every patch also tells the planner what it changed (lib/planner.h,
+ * "Remembering"): a mask written or a cgroup read again is planned again
+ * with its subtree, a cgroup read in is new to it, and the parent of a
+ * removed one works out its target again.
  */
 
 #include "cgroup-tree.h"

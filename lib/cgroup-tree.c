@@ -86,12 +86,21 @@ int spm_cgroup_tree_add(spm_cgroup_tree *t, int parent, const char *name, const 
         return append(t, parent, path, cs);
 }
 
+void spm_cgroup_plan_memo_free(spm_cgroup_plan_memo *m) {
+        if (!m)
+                return;
+        strv_free(m->pool_names);
+        free(m->pool_nodes);
+        free(m);
+}
+
 spm_cgroup_tree *spm_cgroup_tree_free(spm_cgroup_tree *t) {
         if (!t)
                 return NULL;
         for (size_t i = 0; i < t->n; i++)
                 free(t->cgroups[i].path);
         free(t->cgroups);
+        spm_cgroup_plan_memo_free(t->memo);
         return mfree(t);
 }
 

@@ -25,14 +25,33 @@ typedef struct spm_cgroup {
         bool delegated;             /* trusted.delegate or user.delegate set */
         bool has_cpuset;            /* cpuset files present */
         spm_cpuset cpuset;
+
+        /* For a tree kept between plans (the daemon's model): what the last
+         * remembering plan found (lib/planner.h). A new cgroup has no plan
+         * yet. Whatever changes the cgroup after that plan sets replan
+         * (plan it and everything below again) or retarget (a child went:
+         * its target is worked out again from what is left). */
+        spm_nodemask planned_target;
+        bool planned, planned_blocked, replan, retarget;
 } spm_cgroup;
+
+/* The inputs the remembered targets were computed from, beyond the tree
+ * and the policy: when any differs, the next plan visits every cgroup. */
+typedef struct spm_cgroup_plan_memo {
+        spm_nodemask root_now, root_final, sysram_nodes;
+        char **pool_names;          /* the policy's pools, with... */
+        spm_nodemask *pool_nodes;   /* ...the nodes each had */
+} spm_cgroup_plan_memo;
 
 typedef struct spm_cgroup_tree {
         spm_cgroup *cgroups;
         size_t n;
         bool systemd;               /* init.scope exists below the root */
         bool v1;                    /* the cgroup v1 cpuset hierarchy */
+        spm_cgroup_plan_memo *memo; /* NULL: no plan remembered */
 } spm_cgroup_tree;
+
+void spm_cgroup_plan_memo_free(spm_cgroup_plan_memo *m);
 
 /* From spm_path(SPM_PATH_CGROUPFS); on cgroup v1 from its cpuset
  * hierarchy (paths are then relative to that mount). */

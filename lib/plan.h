@@ -52,6 +52,7 @@ typedef struct spm_plan {
         size_t n_actions;
         spm_plan_blocked *blocked;
         size_t n_blocked;
+        size_t cgroups_visited;     /* cgroups the planner looked at (of a kept tree: fewer) */
 } spm_plan;
 
 spm_plan *spm_plan_new(void);

@@ -7,6 +7,8 @@
  */
 
 #include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "macro.h"
@@ -17,7 +19,8 @@ typedef struct ctx {
         const spm_policy *pol;
         const spm_topology *topo;
         const spm_features *feat;
-        const spm_cgroup_tree *tree;
+        spm_cgroup_tree *tree;      /* written only when remember */
+        bool remember;              /* keep what this plan found in the tree's cgroups */
         spm_plan *devices;          /* device actions, spliced in later */
         spm_plan *plan;
 
@@ -550,8 +553,16 @@ typedef struct cg {
         spm_nodemask cur;           /* effective now */
         const char *rule;           /* own, or an ancestor's (no copy per cgroup) */
         int parent;                 /* the tree's, here so the later loops stay in this array */
-        bool skip, write, widen, early, bridged;
+        bool skip, write, widen, early, bridged, blocked;
 } cg;
+
+/* What a plan of a kept tree visits (see "Remembering" in planner.h). */
+enum {
+        VISIT_NONE,                 /* as the last plan left it: nothing to do there */
+        VISIT_ALL,                  /* planned as in a full plan */
+        VISIT_ABOVE,                /* above such a cgroup: its target is worked out again */
+        VISIT_EDGE,                 /* a child of one above: planned, with the remembered target */
+};
 
 /* The label of a policy rule, made once per plan and shared by every
  * cgroup it matches (a grant to a thousand cgroups is one string). */
@@ -563,16 +574,112 @@ static const char *rule_label(ctx *c, char **labels, const spm_policy_cgroup *ru
         return labels[k];
 }
 
-static int plan_cgroups(ctx *c) {
+static bool memo_holds(const ctx *c, const spm_nodemask *root_now) {
+        const spm_cgroup_plan_memo *memo = c->tree->memo;
+
+        if (!memo || !spm_nodemask_equal(&memo->root_now, root_now) ||
+            !spm_nodemask_equal(&memo->root_final, &c->root_final) ||
+            !spm_nodemask_equal(&memo->sysram_nodes, &c->sysram_nodes) ||
+            strv_length(memo->pool_names) != c->pol->n_pools)
+                return false;
+        for (size_t i = 0; i < c->pol->n_pools; i++)
+                if (!streq(memo->pool_names[i], c->pol->pools[i].name) ||
+                    !spm_nodemask_equal(&memo->pool_nodes[i], &c->pool_nodes[i]))
+                        return false;
+        return true;
+}
+
+static int memo_update(ctx *c, const spm_nodemask *root_now) {
+        spm_cgroup_plan_memo *memo;
+
+        memo = calloc(1, sizeof *memo);
+        if (!memo)
+                return -ENOMEM;
+        memo->pool_nodes = calloc(c->pol->n_pools + 1, sizeof *memo->pool_nodes);
+        memo->pool_names = calloc(c->pol->n_pools + 1, sizeof *memo->pool_names);
+        if (!memo->pool_nodes || !memo->pool_names) {
+                spm_cgroup_plan_memo_free(memo);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < c->pol->n_pools; i++) {
+                memo->pool_names[i] = strdup(c->pol->pools[i].name);
+                if (!memo->pool_names[i]) {
+                        spm_cgroup_plan_memo_free(memo);
+                        return -ENOMEM;
+                }
+                memo->pool_nodes[i] = c->pool_nodes[i];
+        }
+        memo->root_now = *root_now;
+        memo->root_final = c->root_final;
+        memo->sysram_nodes = c->sysram_nodes;
+        spm_cgroup_plan_memo_free(c->tree->memo);
+        c->tree->memo = memo;
+        return 0;
+}
+
+/* Which cgroups this plan must visit. Everything when nothing is
+ * remembered or the memo's context changed; otherwise the cgroups that
+ * changed since the last plan with everything below them, their
+ * ancestors, and the children of those ancestors. Returns NULL for
+ * everything (or on ENOMEM, *ret_r set). */
+static uint8_t *visit_set(ctx *c, const spm_nodemask *root_now, int *ret_r) {
         const spm_cgroup_tree *t = c->tree;
+        uint8_t *visit;
+
+        *ret_r = 0;
+        if (!c->remember || !memo_holds(c, root_now))
+                return NULL;
+        visit = calloc(t->n, 1);
+        if (!visit) {
+                *ret_r = -ENOMEM;
+                return NULL;
+        }
+        /* the root is always worked out: its children are at least edges */
+        visit[0] = VISIT_ABOVE;
+        /* parents come before their children */
+        for (size_t i = 1; i < t->n; i++) {
+                const spm_cgroup *g = &t->cgroups[i];
+                bool seed = g->replan || !g->planned || g->planned_blocked || visit[g->parent] == VISIT_ALL;
+
+                if (seed)
+                        visit[i] = VISIT_ALL;
+                else if (g->retarget)
+                        visit[i] = VISIT_ABOVE;
+                else
+                        continue;
+                for (int p = g->parent; p > 0 && visit[p] == VISIT_NONE; p = t->cgroups[p].parent)
+                        visit[p] = VISIT_ABOVE;
+        }
+        for (size_t i = 1; i < t->n; i++)
+                if (visit[i] == VISIT_NONE && visit[t->cgroups[i].parent] == VISIT_ABOVE)
+                        visit[i] = VISIT_EDGE;
+        return visit;
+}
+
+static int plan_cgroups(ctx *c) {
+        spm_cgroup_tree *t = c->tree;
         spm_nodemask root_now;
+        _cleanup_free_ uint8_t *visit = NULL;
         char **labels = NULL;
         cg *v;
         int r = 0;
 
-        /* Not calloc: every field is set below, and clearing some
-         * megabytes first (400 bytes a cgroup) costs a large tree more
-         * than the rest of this loop. */
+        root_now = t->cgroups[0].has_cpuset && t->cgroups[0].cpuset.effective_present ?
+                t->cgroups[0].cpuset.effective : c->topo->has_memory;
+        visit = visit_set(c, &root_now, &r);
+        if (r < 0)
+                return r;
+#define VISITED(i) (!visit || visit[i] != VISIT_NONE)
+        c->plan->cgroups_visited = t->n;
+        if (visit) {
+                c->plan->cgroups_visited = 0;
+                for (size_t i = 0; i < t->n; i++)
+                        c->plan->cgroups_visited += visit[i] != VISIT_NONE;
+        }
+
+        /* Not calloc: every field of a visited cgroup is set below, and
+         * clearing some megabytes first (400 bytes a cgroup) costs a
+         * large tree more than the rest of this loop. */
         v = malloc(t->n * sizeof *v);
         labels = calloc(c->pol->n_cgroups + 1, sizeof *labels);
         if (!v || !labels) {
@@ -581,8 +688,6 @@ static int plan_cgroups(ctx *c) {
                 return -ENOMEM;
         }
 
-        root_now = t->cgroups[0].has_cpuset && t->cgroups[0].cpuset.effective_present ?
-                t->cgroups[0].cpuset.effective : c->topo->has_memory;
         v[0] = (cg) {
                 .want = c->sysram_nodes,
                 .cur = root_now,
@@ -595,12 +700,14 @@ static int plan_cgroups(ctx *c) {
                 const spm_policy_cgroup *rule, *conflict = NULL;
                 cg *x = &v[i], *p = &v[g->parent];
 
+                if (!VISITED(i))
+                        continue;
                 x->parent = g->parent;
                 x->cur = spm_cgroup_effective(&g->cpuset.mems, &p->cur);
                 x->skip = p->skip || !g->has_cpuset;
                 x->want = p->want;
                 x->rule = NULL;
-                x->write = x->widen = x->early = x->bridged = false;
+                x->write = x->widen = x->early = x->bridged = x->blocked = false;
 
                 rule = spm_plan_cgroup_rule(c->pol, g->path, g->is_unit ? g->name : NULL, &conflict);
                 if (rule) {
@@ -611,6 +718,7 @@ static int plan_cgroups(ctx *c) {
                                 r = -ENOMEM;
                                 goto finish;
                         }
+                        x->blocked = true;
                         if (x->skip)
                                 r = spm_plan_add_blocked(c->plan, g->path, lbl, "the cpuset controller is not enabled for this cgroup");
                         else if (conflict)
@@ -629,20 +737,24 @@ static int plan_cgroups(ctx *c) {
                                 }
                                 x->want = s;
                                 x->rule = lbl;
+                                x->blocked = false;
                         }
                         if (r < 0)
                                 goto finish;
                 }
                 if (!x->rule)
                         x->rule = p->rule;
-                x->target = x->want;
+                /* an edge's subtree is as the last plan left it, and so is
+                 * what it needs for it */
+                x->target = visit && visit[i] == VISIT_EDGE ? g->planned_target : x->want;
         }
         v[0].target = v[0].want;
         for (size_t i = t->n - 1; i > 0; i--)
-                if (!v[i].skip)
+                if (VISITED(i) && !v[i].skip)
                         v[v[i].parent].target = spm_nodemask_or(&v[v[i].parent].target, &v[i].target);
         for (size_t i = 1; i < t->n; i++)
-                v[i].target = spm_nodemask_and(&v[i].target, &c->root_final);
+                if (VISITED(i))
+                        v[i].target = spm_nodemask_and(&v[i].target, &c->root_final);
         v[0].target = c->root_final;
 
         for (size_t i = 1; i < t->n; i++) {
@@ -650,7 +762,7 @@ static int plan_cgroups(ctx *c) {
                 cg *x = &v[i], *p = &v[x->parent];
                 spm_nodemask result, s;
 
-                if (x->skip)
+                if (!VISITED(i) || x->skip)
                         continue;
                 result = spm_cgroup_effective(&g->cpuset.mems, &p->target);
                 if (spm_nodemask_equal(&result, &x->target)) {
@@ -665,6 +777,7 @@ static int plan_cgroups(ctx *c) {
                 }
                 s = spm_nodemask_and(&x->target, &c->sysram_nodes);
                 if (spm_nodemask_is_empty(&s)) {
+                        x->blocked = true;
                         r = spm_plan_add_blocked(c->plan, g->path, x->rule,
                                                  "no System RAM node left for this cgroup; not writing a mask without one");
                         if (r < 0)
@@ -679,7 +792,7 @@ static int plan_cgroups(ctx *c) {
                 cg *x = &v[i], *p;
                 spm_nodemask overlap;
 
-                if (!x->write)
+                if (!VISITED(i) || !x->write)
                         continue;
                 p = &v[x->parent];
                 /* A mask that is empty or reaches beyond the target lets
@@ -710,6 +823,8 @@ static int plan_cgroups(ctx *c) {
 
         /* 1: narrowing, and masks that must be set before anything grows; deepest first */
         for (size_t i = t->n - 1; i > 0; i--) {
+                if (!VISITED(i))
+                        continue;
                 if (v[i].bridged) {
                         spm_nodemask bridge = spm_nodemask_or(&v[i].cur, &v[i].target);
 
@@ -734,7 +849,7 @@ static int plan_cgroups(ctx *c) {
 
         /* 3: widening, parents first */
         for (size_t i = 1; i < t->n; i++)
-                if (v[i].write && v[i].widen && !v[i].early) {
+                if (VISITED(i) && v[i].write && v[i].widen && !v[i].early) {
                         bool own = !spm_nodemask_equal(&v[i].want, &v[i].target);
                         r = add_cgroup_write(c, (int) i, &v[i].target, v[i].rule,
                                              own ? "grant what the policy gives it and the cgroups below"
@@ -749,7 +864,7 @@ static int plan_cgroups(ctx *c) {
          * policy gives) */
         if (c->feat->sysram_view != SPM_SYSRAM_VIEW_NONE || !t->v1)
                 for (size_t i = 1; i < t->n; i++)
-                        if (v[i].write) {
+                        if (VISITED(i) && v[i].write) {
                                 spm_nodemask s = spm_nodemask_and(&v[i].target, &c->sysram_nodes);
                                 _cleanup_free_ char *txt = mask_text(&s);
 
@@ -767,23 +882,51 @@ static int plan_cgroups(ctx *c) {
                                         goto finish;
                         }
 
+        /* Remember: a cgroup with nothing to do stays so until something
+         * changes it (which sets replan or retarget); one this plan writes
+         * or reports is visited again next time, whether or not the plan
+         * is carried out. */
+        if (c->remember) {
+                r = memo_update(c, &root_now);
+                if (r < 0)
+                        goto finish;
+                for (size_t i = 0; i < t->n; i++) {
+                        spm_cgroup *g = &t->cgroups[i];
+
+                        if (!VISITED(i))
+                                continue;
+                        g->planned_target = v[i].target;
+                        g->planned = true;
+                        g->planned_blocked = i > 0 && v[i].blocked;
+                        g->replan = i > 0 && v[i].write;
+                        g->retarget = false;
+                }
+        }
+#undef VISITED
+
 finish:
         /* the plan's actions hold copies of the labels */
         for (size_t k = 0; k < c->pol->n_cgroups; k++)
                 free(labels[k]);
         free(labels);
         free(v);
+        if (r < 0 && c->remember) {
+                /* half remembered is not remembered */
+                spm_cgroup_plan_memo_free(t->memo);
+                t->memo = NULL;
+        }
         return r;
 }
 
-int spm_plan_build(const spm_policy *pol, const spm_topology *topo, const spm_features *feat,
-                   const spm_cgroup_tree *tree, spm_plan **ret) {
+static int build(const spm_policy *pol, const spm_topology *topo, const spm_features *feat,
+                 spm_cgroup_tree *tree, bool remember, spm_plan **ret) {
         _cleanup_(spm_plan_freep) spm_plan *plan = NULL, *devices = NULL;
         ctx c = {
                 .pol = pol,
                 .topo = topo,
                 .feat = feat,
                 .tree = tree,
+                .remember = remember,
         };
         spm_nodemask spm_all;
         int r = 0;
@@ -827,4 +970,71 @@ int spm_plan_build(const spm_policy *pol, const spm_topology *topo, const spm_fe
 finish:
         free(c.pool_nodes);
         return r;
+}
+
+int spm_plan_build(const spm_policy *pol, const spm_topology *topo, const spm_features *feat,
+                   const spm_cgroup_tree *tree, spm_plan **ret) {
+        /* not remembering: the tree is only read */
+        return build(pol, topo, feat, (spm_cgroup_tree *) tree, false, ret);
+}
+
+int spm_plan_build_kept(const spm_policy *pol, const spm_topology *topo, const spm_features *feat,
+                        spm_cgroup_tree *tree, spm_plan **ret) {
+        return build(pol, topo, feat, tree, true, ret);
+}
+
+void spm_plan_forget(spm_cgroup_tree *tree) {
+        if (!tree)
+                return;
+        spm_cgroup_plan_memo_free(tree->memo);
+        tree->memo = NULL;
+}
+
+static bool strv_same(char **a, char **b) {
+        size_t n = strv_length(a);
+
+        if (n != strv_length(b))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!streq(a[i], b[i]))
+                        return false;
+        return true;
+}
+
+/* Every input of a cgroup's rule choice and of what it grants. */
+static bool same_cgroup_rule(const spm_policy_cgroup *a, const spm_policy_cgroup *b) {
+        return streq(a->name, b->name) && streq_ptr(a->where.file, b->where.file) && a->where.line == b->where.line &&
+                strv_same(a->paths, b->paths) && strv_same(a->units, b->units) && strv_same(a->pools, b->pools) &&
+                a->sysram_all == b->sysram_all && (a->sysram_all || spm_nodemask_equal(&a->sysram, &b->sysram));
+}
+
+static bool has_rule(const spm_policy *p, const spm_policy_cgroup *r) {
+        for (size_t i = 0; p && i < p->n_cgroups; i++)
+                if (same_cgroup_rule(&p->cgroups[i], r))
+                        return true;
+        return false;
+}
+
+static void mark_matches(spm_cgroup_tree *t, const spm_policy_cgroup *r) {
+        for (size_t i = 1; i < t->n; i++) {
+                spm_cgroup *g = &t->cgroups[i];
+
+                if (!g->replan && spm_policy_cgroup_match(r, g->path, g->is_unit ? g->name : NULL) > 0)
+                        g->replan = true;
+        }
+}
+
+void spm_plan_policy_changed(spm_cgroup_tree *tree, const spm_policy *old, const spm_policy *new) {
+        if (!tree || !tree->memo)
+                return;
+        /* A cgroup's rule can only change where a rule that is not in both
+         * policies (to the letter and line) matches it: rules present in
+         * both keep their order among themselves, since files are read in
+         * the order of their names. */
+        for (size_t i = 0; old && i < old->n_cgroups; i++)
+                if (!has_rule(new, &old->cgroups[i]))
+                        mark_matches(tree, &old->cgroups[i]);
+        for (size_t i = 0; new && i < new->n_cgroups; i++)
+                if (!has_rule(old, &new->cgroups[i]))
+                        mark_matches(tree, &new->cgroups[i]);
 }

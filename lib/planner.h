@@ -30,6 +30,41 @@
 int spm_plan_build(const spm_policy *policy, const spm_topology *topo, const spm_features *features,
                    const spm_cgroup_tree *cgroups, spm_plan **ret);
 
+/*
+ * Remembering, for a tree kept between plans (the daemon's model): the
+ * same plan as spm_plan_build(), but each cgroup keeps the target this
+ * plan found for it, and the next plan visits only what may have changed
+ * since. A policy change touches the cgroups its changed rules match, a
+ * new cgroup the subtree it heads; a plan of ten thousand cgroups after a
+ * grant to a thousand should cost the thousand.
+ *
+ * The next plan visits: every cgroup marked replan (and everything below
+ * it), every cgroup without a remembered target (new), every cgroup this
+ * plan wrote or reported as blocked, the ancestors of all those (their
+ * targets are unions over their children) and the other children of those
+ * ancestors (an ancestor that widens could leak into them: they are
+ * planned with the target they had). A cgroup no plan visits is one that
+ * needed nothing the last time and that nothing has changed since, so a
+ * full plan would find nothing to do there either (tests/test-plan-memo.c
+ * compares the two). When what the targets were computed from changed
+ * (the root's effective mask, its final mask, the System RAM nodes, a
+ * pool's nodes) every cgroup is visited.
+ *
+ * Whoever changes the tree marks it (lib/cgroup-model.c does for the
+ * model's patches); whoever changes the policy calls
+ * spm_plan_policy_changed() before the next plan.
+ */
+int spm_plan_build_kept(const spm_policy *policy, const spm_topology *topo, const spm_features *features,
+                        spm_cgroup_tree *cgroups, spm_plan **ret);
+
+/* The policy went from old to new (either may be NULL: no rules): mark
+ * replan on every cgroup of tree that a rule found in only one of them
+ * matches. */
+void spm_plan_policy_changed(spm_cgroup_tree *tree, const spm_policy *old, const spm_policy *new);
+
+/* Forget what was remembered: the next plan visits every cgroup. */
+void spm_plan_forget(spm_cgroup_tree *tree);
+
 /* The device rule that decides a device (or a CXL region without a dax
  * device: dev NULL). Returns the rule, or NULL. When two rules of one file
  * with the same specificity match and disagree, *ret_conflict gets the

@@ -195,8 +195,8 @@ static spm_policy *old_policy, *new_policy;
  * read the tree whole under the old policy (not timed). */
 static void prepare(manager *m) {
         reset();
+        spmd_cgroup_sync_policy_changed(m, m->policy, old_policy);
         m->policy = old_policy;
-        spmd_cgroup_sync_policy_changed(m);
         manager_cgroups_resync(m, "benchmark reset");
         (void) manager_reconcile(m);
         if (m->plan->n_actions != 0) {
@@ -217,8 +217,8 @@ static pass policy_pass(manager *m) {
         double t0 = now_ms();
         pass x;
 
+        spmd_cgroup_sync_policy_changed(m, m->policy, new_policy);
         m->policy = new_policy;
-        spmd_cgroup_sync_policy_changed(m);
         (void) manager_reconcile(m);
         x.ms = now_ms() - t0;
         x.writes = (size_t) (spmd_cgroup_stats_global.mems_writes - w0);
@@ -395,13 +395,13 @@ int main(int argc, char *argv[]) {
                         unsigned long long d0 = spmd_cgroup_stats_global.derived;
 
                         prepare(m);
-                        m->policy = new_policy;
                         t0 = now_ms();
-                        spmd_cgroup_sync_policy_changed(m);
+                        spmd_cgroup_sync_policy_changed(m, m->policy, new_policy);
+                        m->policy = new_policy;
                         (void) spmd_cgroup_sync(m, false);
                         t1 = now_ms();
                         spmd_readback_begin(m);
-                        if (spm_plan_build(m->policy, topo, &feat, m->cgroups->tree, &pl) < 0)
+                        if (spm_plan_build_kept(m->policy, topo, &feat, m->cgroups->tree, &pl) < 0)
                                 return EXIT_FAILURE;
                         t2 = now_ms();
                         (void) spmd_plan_execute(m, pl, NULL);
