@@ -389,7 +389,8 @@ static bool check_path(parse_ctx *c, const char *key, char *w, unsigned line) {
                         return false;
                 }
         if (!spm_glob_valid(w)) {
-                BAD(c, line, "invalid %s=%s: bad glob (unclosed '[', empty bracket or trailing '\\')", key, w);
+                BAD(c, line, "invalid %s=%s: bad glob (unclosed '[', empty bracket, '/' in a bracket or trailing '\\')",
+                    key, w);
                 return false;
         }
         return true;

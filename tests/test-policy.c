@@ -225,7 +225,7 @@ static void test_values(void) {
                "t.conf:7: invalid Path=a/: empty path component");
         EXPECT(BASE "[Cgroup c]\nPath=a/../b\nUnit=x\n", "t.conf:7: invalid Path=a/../b: '.' and '..' are not allowed");
         EXPECT(BASE "[Cgroup c]\nPath=a/[bc\nUnit=x\n",
-               "t.conf:7: invalid Path=a/[bc: bad glob (unclosed '[', empty bracket or trailing '\\')");
+               "t.conf:7: invalid Path=a/[bc: bad glob (unclosed '[', empty bracket, '/' in a bracket or trailing '\\')");
         EXPECT(BASE "[Cgroup c]\nUnit=a/b.service\n",
                "t.conf:7: invalid Unit=a/b.service: a unit name has no '/'\n"
                "t.conf:6: [Cgroup c] needs Path= or Unit=");
