@@ -136,6 +136,8 @@ static int plan_pass(manager *m, const spm_topology *t, spm_cgroup_tree *preload
         const spm_policy *policy;
         int r = 0;
 
+        unsigned long long t0 = manager_now_usec(), t1;
+
         if (preloaded)
                 (void) spmd_cgroup_sync_adopt(m, preloaded);
         /* a full pass has just read the root cgroup's files */
@@ -143,6 +145,7 @@ static int plan_pass(manager *m, const spm_topology *t, spm_cgroup_tree *preload
         if (r < 0)
                 /* No cgroupfs (or not readable): plan the devices alone. */
                 log_debug_errno(r, "Failed to read the cgroup tree, planning devices only: %m");
+        t1 = manager_now_usec();
 
         r = policy_or_empty(m, &policy, &owned);
         if (r < 0)
@@ -156,7 +159,9 @@ static int plan_pass(manager *m, const spm_topology *t, spm_cgroup_tree *preload
         if (r < 0)
                 return r;
 
-        log_debug("Plan: %zu action(s), %zu blocked.", plan->n_actions, plan->n_blocked);
+        log_debug("Plan: %zu action(s), %zu blocked; %zu of %zu cgroup(s) looked at; model %llu us, plan %llu us.",
+                  plan->n_actions, plan->n_blocked, plan->cgroups_visited, m->cgroups ? m->cgroups->tree->n : 0,
+                  t1 - t0, manager_now_usec() - t1);
         for (size_t i = 0; i < plan->n_blocked; i++)
                 log_debug("Cannot do for '%s': %s (%s)", plan->blocked[i].object, plan->blocked[i].reason,
                           strna(plan->blocked[i].rule));

@@ -30,8 +30,10 @@ int spmd_policy_reload(manager *m) {
         _cleanup_strv_free_ char **files = NULL;
         _cleanup_free_ char *first_error = NULL;
         spm_diags d = {};
+        unsigned long long start;
         int r;
 
+        start = manager_now_usec();
         r = spm_policy_list_files(NULL, &files);
         if (r < 0)
                 return log_error_errno(r, "Failed to list policy files: %m");
@@ -66,6 +68,7 @@ int spmd_policy_reload(manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to load the policy: %m");
 
+        log_debug("Policy read in %llu us.", manager_now_usec() - start);
         spmd_cgroup_sync_policy_changed(m, m->policy, p);
         spm_policy_free(m->policy);
         m->policy = TAKE_PTR(p);
@@ -73,6 +76,7 @@ int spmd_policy_reload(manager *m) {
         m->policy_state = strv_length(files) > 0 ? SPMD_POLICY_LOADED : SPMD_POLICY_NONE;
         log_struct(LOG_INFO, LOG_FIELDS(SPM_MESSAGE_POLICY_APPLIED), "Policy loaded from %zu file(s).",
                    strv_length(files));
+        log_debug("Policy in force %llu us after the reload began.", manager_now_usec() - start);
         emit_policy_change(m, true);
         return 0;
 }
