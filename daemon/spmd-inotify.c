@@ -161,11 +161,14 @@ bool spmd_pattern_prefix_matches(const char *pattern, const char *path, unsigned
         return spm_glob_match_path(buf, path);
 }
 
-static bool wanted(const spm_policy *policy, const spm_cgroup *g) {
+static bool wanted(const spm_policy *policy, const spm_cgroup_depths *depths, const spm_cgroup *g) {
         /* the root: every new top-level cgroup inherits the SPM nodes the
          * kernel puts in the root's effective mask */
         if (g->depth == 0)
                 return true;
+        /* no pattern reaches below it (Unit= patterns have no path) */
+        if (!depths->deep && (g->depth >= 63 || (depths->paths >> (g->depth + 1)) == 0))
+                return false;
         for (size_t r = 0; r < policy->n_cgroups; r++)
                 for (char **p = policy->cgroups[r].paths; p && *p; p++)
                         if (spmd_pattern_prefix_matches(*p, g->path, g->depth))
@@ -184,7 +187,10 @@ int spmd_inotify_update(spmd_inotify *w, const spm_policy *policy, const spm_cgr
         _cleanup_free_ bool *keep = NULL, *above = NULL;
         _cleanup_strv_free_ char **added = NULL;
         size_t n_old = w->n;
+        spm_cgroup_depths depths;
 
+        /* a policy change walks the whole tree here: skip by depth first */
+        spm_cgroup_depths_of_policy(&depths, policy);
         keep = calloc(n_old + 1, sizeof *keep);
         if (!keep)
                 return -ENOMEM;
@@ -199,7 +205,7 @@ int spmd_inotify_update(spmd_inotify *w, const spm_policy *policy, const spm_cgr
                 for (size_t i = 1; i < t->n; i++) {
                         const spm_cgroup *g = &t->cgroups[i];
 
-                        if (above[g->parent] ||
+                        if (above[g->parent] || !spm_cgroup_depths_match(&depths, g->depth, g->is_unit) ||
                             !spm_plan_cgroup_rule(policy, g->path, g->is_unit ? g->name : NULL, NULL))
                                 continue;
                         for (int p = g->parent; p >= 0 && !above[p]; p = t->cgroups[p].parent)
@@ -215,7 +221,7 @@ int spmd_inotify_update(spmd_inotify *w, const spm_policy *policy, const spm_cgr
                         watch *a;
                         int wd;
 
-                        if (!(above && above[i]) && !wanted(policy, g))
+                        if (!(above && above[i]) && !wanted(policy, &depths, g))
                                 continue;
                         j = find(w, g->path);
                         if (j >= 0 && w->watches[j].wd >= 0) {

@@ -162,6 +162,8 @@ static int plan_pass(manager *m, const spm_topology *t, spm_cgroup_tree *preload
         log_debug("Plan: %zu action(s), %zu blocked; %zu of %zu cgroup(s) looked at; model %llu us, plan %llu us.",
                   plan->n_actions, plan->n_blocked, plan->cgroups_visited, m->cgroups ? m->cgroups->tree->n : 0,
                   t1 - t0, manager_now_usec() - t1);
+        if (plan->cgroups_all_why)
+                log_debug("Planned every cgroup: %s.", plan->cgroups_all_why);
         for (size_t i = 0; i < plan->n_blocked; i++)
                 log_debug("Cannot do for '%s': %s (%s)", plan->blocked[i].object, plan->blocked[i].reason,
                           strna(plan->blocked[i].rule));

@@ -53,6 +53,7 @@ typedef struct spm_plan {
         spm_plan_blocked *blocked;
         size_t n_blocked;
         size_t cgroups_visited;     /* cgroups the planner looked at (of a kept tree: fewer) */
+        const char *cgroups_all_why;/* a kept tree planned whole: why (static text), else NULL */
 } spm_plan;
 
 spm_plan *spm_plan_new(void);

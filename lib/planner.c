@@ -94,12 +94,6 @@ static char *label(const spm_source *w, const char *kind, const char *name) {
         return s;
 }
 
-static char *mask_text(const spm_nodemask *m) {
-        char *s;
-
-        return spm_nodemask_format(m, &s) < 0 ? NULL : s;
-}
-
 /* ---- devices ---- */
 
 static const char *mark_attr(const spm_dax_device *d, int *ret_value) {
@@ -574,19 +568,25 @@ static const char *rule_label(ctx *c, char **labels, const spm_policy_cgroup *ru
         return labels[k];
 }
 
-static bool memo_holds(const ctx *c, const spm_nodemask *root_now) {
+/* NULL when the remembered targets hold for this plan, else why not. */
+static const char *memo_differs(const ctx *c, const spm_nodemask *root_now) {
         const spm_cgroup_plan_memo *memo = c->tree->memo;
 
-        if (!memo || !spm_nodemask_equal(&memo->root_now, root_now) ||
-            !spm_nodemask_equal(&memo->root_final, &c->root_final) ||
-            !spm_nodemask_equal(&memo->sysram_nodes, &c->sysram_nodes) ||
-            strv_length(memo->pool_names) != c->pol->n_pools)
-                return false;
+        if (!memo)
+                return "no plan remembered";
+        if (!spm_nodemask_equal(&memo->root_now, root_now))
+                return "the root's effective mask changed";
+        if (!spm_nodemask_equal(&memo->root_final, &c->root_final))
+                return "the root's final mask changed";
+        if (!spm_nodemask_equal(&memo->sysram_nodes, &c->sysram_nodes))
+                return "the System RAM nodes changed";
+        if (strv_length(memo->pool_names) != c->pol->n_pools)
+                return "the pools changed";
         for (size_t i = 0; i < c->pol->n_pools; i++)
                 if (!streq(memo->pool_names[i], c->pol->pools[i].name) ||
                     !spm_nodemask_equal(&memo->pool_nodes[i], &c->pool_nodes[i]))
-                        return false;
-        return true;
+                        return "the pools changed";
+        return NULL;
 }
 
 static int memo_update(ctx *c, const spm_nodemask *root_now) {
@@ -627,7 +627,10 @@ static uint8_t *visit_set(ctx *c, const spm_nodemask *root_now, int *ret_r) {
         uint8_t *visit;
 
         *ret_r = 0;
-        if (!c->remember || !memo_holds(c, root_now))
+        if (!c->remember)
+                return NULL;
+        c->plan->cgroups_all_why = memo_differs(c, root_now);
+        if (c->plan->cgroups_all_why)
                 return NULL;
         visit = calloc(t->n, 1);
         if (!visit) {
@@ -660,9 +663,12 @@ static int plan_cgroups(ctx *c) {
         spm_cgroup_tree *t = c->tree;
         spm_nodemask root_now;
         _cleanup_free_ uint8_t *visit = NULL;
+        spm_cgroup_depths depths;
         char **labels = NULL;
         cg *v;
         int r = 0;
+
+        spm_cgroup_depths_of_policy(&depths, c->pol);
 
         root_now = t->cgroups[0].has_cpuset && t->cgroups[0].cpuset.effective_present ?
                 t->cgroups[0].cpuset.effective : c->topo->has_memory;
@@ -709,7 +715,8 @@ static int plan_cgroups(ctx *c) {
                 x->rule = NULL;
                 x->write = x->widen = x->early = x->bridged = x->blocked = false;
 
-                rule = spm_plan_cgroup_rule(c->pol, g->path, g->is_unit ? g->name : NULL, &conflict);
+                rule = spm_cgroup_depths_match(&depths, g->depth, g->is_unit) ?
+                        spm_plan_cgroup_rule(c->pol, g->path, g->is_unit ? g->name : NULL, &conflict) : NULL;
                 if (rule) {
                         const char *lbl = rule_label(c, labels, rule);
                         spm_nodemask s = rule->sysram_all ? c->sysram_nodes : spm_nodemask_and(&rule->sysram, &c->sysram_nodes);
@@ -866,12 +873,9 @@ static int plan_cgroups(ctx *c) {
                 for (size_t i = 1; i < t->n; i++)
                         if (VISITED(i) && v[i].write) {
                                 spm_nodemask s = spm_nodemask_and(&v[i].target, &c->sysram_nodes);
-                                _cleanup_free_ char *txt = mask_text(&s);
+                                char txt[SPM_NODEMASK_STRLEN_MAX];
 
-                                if (!txt) {
-                                        r = -ENOMEM;
-                                        goto finish;
-                                }
+                                spm_nodemask_format_buf(&s, txt, sizeof txt);
                                 r = spm_plan_add(c->plan, SPM_ACTION_VERIFY_SYSRAM, t->cgroups[i].path,
                                                  c->feat->sysram_view == SPM_SYSRAM_VIEW_MEMS_DEFAULT ?
                                                  "cpuset.mems.default" :
@@ -1016,10 +1020,14 @@ static bool has_rule(const spm_policy *p, const spm_policy_cgroup *r) {
 }
 
 static void mark_matches(spm_cgroup_tree *t, const spm_policy_cgroup *r) {
+        spm_cgroup_depths d = {};
+
+        spm_cgroup_depths_add_rule(&d, r);
         for (size_t i = 1; i < t->n; i++) {
                 spm_cgroup *g = &t->cgroups[i];
 
-                if (!g->replan && spm_policy_cgroup_match(r, g->path, g->is_unit ? g->name : NULL) > 0)
+                if (!g->replan && spm_cgroup_depths_match(&d, g->depth, g->is_unit) &&
+                    spm_policy_cgroup_match(r, g->path, g->is_unit ? g->name : NULL) > 0)
                         g->replan = true;
         }
 }

@@ -264,6 +264,27 @@ unsigned spm_policy_cgroup_match(const spm_policy_cgroup *rule, const char *path
         return best;
 }
 
+void spm_cgroup_depths_add_rule(spm_cgroup_depths *d, const spm_policy_cgroup *rule) {
+        for (char **p = rule->paths; p && *p; p++) {
+                unsigned n = 1;
+
+                for (const char *s = *p; (s = strchr(s, '/')); s++)
+                        n++;
+                if (n < 64)
+                        d->paths |= UINT64_C(1) << n;
+                else
+                        d->deep = true;
+        }
+        if (rule->units && rule->units[0])
+                d->units = true;
+}
+
+void spm_cgroup_depths_of_policy(spm_cgroup_depths *d, const spm_policy *p) {
+        *d = (spm_cgroup_depths) {};
+        for (size_t i = 0; p && i < p->n_cgroups; i++)
+                spm_cgroup_depths_add_rule(d, &p->cgroups[i]);
+}
+
 /* ---- whole-policy checks ---- */
 
 #define BAD(d, src, line, ...) spm_diags_add((d), SPM_DIAG_ERROR, (src).file, (line), __VA_ARGS__)

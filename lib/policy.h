@@ -184,6 +184,30 @@ bool spm_policy_device_matches(const spm_policy_device *rule,
  * literal parts beat shorter ones), or 0 when nothing matches. */
 unsigned spm_policy_cgroup_match(const spm_policy_cgroup *rule, const char *path, const char *unit);
 
+/* The depths (path components: "a/b" is 2, the depth of its cgroup in the
+ * tree) at which some rules' Path= patterns can match, and whether their
+ * Unit= patterns can match a unit cgroup anywhere. A loop over a large
+ * tree skips with it the cgroups no pattern could match, before matching:
+ * with FNM_PATHNAME a path matches only patterns of its own depth. */
+typedef struct spm_cgroup_depths {
+        uint64_t paths;             /* bit d: a Path= pattern of d components */
+        bool deep;                  /* one of 64 components or more */
+        bool units;                 /* a Unit= pattern */
+} spm_cgroup_depths;
+
+void spm_cgroup_depths_add_rule(spm_cgroup_depths *d, const spm_policy_cgroup *rule);
+void spm_cgroup_depths_of_policy(spm_cgroup_depths *d, const spm_policy *p);
+
+/* Could one of the rules match a cgroup at depth? */
+static inline bool spm_cgroup_depths_match(const spm_cgroup_depths *d, unsigned depth, bool is_unit) {
+        return (is_unit && d->units) || d->deep || (depth < 64 && (d->paths >> depth & 1));
+}
+
+/* Could one of them match a cgroup below one at depth? */
+static inline bool spm_cgroup_depths_below(const spm_cgroup_depths *d, unsigned depth) {
+        return d->units || d->deep || (depth < 63 && (d->paths >> (depth + 1)) != 0);
+}
+
 /* Do two rules decide the same thing (class, pool, online type, memmap;
  * or pools and SysRAM)? */
 bool spm_policy_device_same_outcome(const spm_policy *p, const spm_policy_device *a, const spm_policy_device *b);
