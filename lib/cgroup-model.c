@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -203,6 +204,52 @@ int spm_cgroup_model_load(spm_cgroup_model *m, const char *path) {
         return r < 0 ? r : i;
 }
 
+/* The subdirectories of fd: the cgroup's children. The type comes from
+ * readdir (cgroupfs gives it), a stat only where it does not: a cgroup
+ * holds some thirty files besides its children. */
+static int list_subdirs(int fd, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
+        size_t n = 0;
+        int r;
+
+        r = opendir_at(fd, ".", &d);
+        if (r < 0)
+                return r;
+        l = calloc(1, sizeof *l);
+        if (!l)
+                return -ENOMEM;
+        for (;;) {
+                struct dirent *de;
+                struct stat st;
+                char **grown;
+
+                errno = 0;
+                de = readdir(d);
+                if (!de) {
+                        if (errno != 0)
+                                return -errno;
+                        break;
+                }
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (de->d_type == DT_UNKNOWN ?
+                    fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) :
+                    de->d_type != DT_DIR)
+                        continue;
+                grown = reallocarray(l, n + 2, sizeof *l);
+                if (!grown)
+                        return -ENOMEM;
+                l = grown;
+                l[n] = strdup(de->d_name);
+                if (!l[n])
+                        return -ENOMEM;
+                l[++n] = NULL;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
 int spm_cgroup_model_rescan(spm_cgroup_model *m, int i) {
         _cleanup_strv_free_ char **names = NULL;
         _cleanup_free_ char *dir = NULL, *path = NULL;
@@ -222,7 +269,7 @@ int spm_cgroup_model_rescan(spm_cgroup_model *m, int i) {
                 r = spm_cgroup_model_remove(m, i);
                 return r < 0 ? r : -ESRCH;
         }
-        r = dir_list_at(fd, ".", NULL, &names);
+        r = list_subdirs(fd, &names);
         if (r < 0)
                 return r == -ENOENT ? 0 : r;
 
@@ -240,10 +287,7 @@ int spm_cgroup_model_rescan(spm_cgroup_model *m, int i) {
         /* new: directories the model does not have */
         for (char **n = names; n && *n; n++) {
                 _cleanup_free_ char *child = NULL;
-                struct stat st;
 
-                if (fstatat(fd, *n, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
-                        continue;
                 if (asprintf(&child, "%s%s%s", path, path[0] ? "/" : "", *n) < 0)
                         return -ENOMEM;
                 if (spm_cgroup_model_find(m, child) >= 0)

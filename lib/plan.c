@@ -16,13 +16,8 @@ spm_plan *spm_plan_new(void) {
 spm_plan *spm_plan_free(spm_plan *p) {
         if (!p)
                 return NULL;
-        for (size_t i = 0; i < p->n_actions; i++) {
-                free(p->actions[i].object);
-                free(p->actions[i].attribute);
-                free(p->actions[i].value);
-                free(p->actions[i].rule);
-                free(p->actions[i].reason);
-        }
+        for (size_t i = 0; i < p->n_actions; i++)
+                free(p->actions[i].storage);
         free(p->actions);
         for (size_t i = 0; i < p->n_blocked; i++) {
                 free(p->blocked[i].object);
@@ -45,25 +40,35 @@ static int dup_or_null(const char *s, char **ret) {
 int spm_plan_add(spm_plan *p, spm_action_type type, const char *object, const char *attribute,
                  const char *value, const spm_nodemask *mask, const char *rule, const char *reason) {
         spm_action a = { .type = type, .mask = mask ? *mask : SPM_NODEMASK_EMPTY };
-        spm_action *n;
+        const char *src[] = { object, attribute, value, rule, reason };
+        char **dst[] = { &a.object, &a.attribute, &a.value, &a.rule, &a.reason };
+        size_t len[ELEMENTSOF(src)], total = 0;
+        char *q;
 
-        if (dup_or_null(object, &a.object) < 0 || dup_or_null(attribute, &a.attribute) < 0 ||
-            dup_or_null(value, &a.value) < 0 || dup_or_null(rule, &a.rule) < 0 ||
-            dup_or_null(reason, &a.reason) < 0)
-                goto oom;
-        n = reallocarray(p->actions, p->n_actions + 1, sizeof *n);
-        if (!n)
-                goto oom;
-        p->actions = n;
+        /* A large change adds thousands of actions: the array grows by
+         * doubling, and an action's strings share one allocation. */
+        if (p->n_actions == p->n_actions_allocated) {
+                size_t n = MAX(p->n_actions_allocated * 2, (size_t) 16);
+                spm_action *grown = reallocarray(p->actions, n, sizeof *grown);
+
+                if (!grown)
+                        return -ENOMEM;
+                p->actions = grown;
+                p->n_actions_allocated = n;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(src); i++) {
+                len[i] = src[i] ? strlen(src[i]) + 1 : 0;
+                total += len[i];
+        }
+        a.storage = q = malloc(MAX(total, (size_t) 1));
+        if (!q)
+                return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(src); i++) {
+                *dst[i] = src[i] ? memcpy(q, src[i], len[i]) : NULL;
+                q += len[i];
+        }
         p->actions[p->n_actions++] = a;
         return 0;
-oom:
-        free(a.object);
-        free(a.attribute);
-        free(a.value);
-        free(a.rule);
-        free(a.reason);
-        return -ENOMEM;
 }
 
 int spm_plan_add_blocked(spm_plan *p, const char *object, const char *rule, const char *fmt, ...) {

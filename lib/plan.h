@@ -39,6 +39,7 @@ typedef struct spm_action {
         spm_nodemask mask;          /* cgroup actions */
         char *rule;                 /* "file:line [Section name]", or "default" */
         char *reason;               /* why, in words */
+        char *storage;              /* the one allocation the strings above live in */
 } spm_action;
 
 typedef struct spm_plan_blocked {
@@ -49,7 +50,7 @@ typedef struct spm_plan_blocked {
 
 typedef struct spm_plan {
         spm_action *actions;
-        size_t n_actions;
+        size_t n_actions, n_actions_allocated;
         spm_plan_blocked *blocked;
         size_t n_blocked;
         size_t cgroups_visited;     /* cgroups the planner looked at (of a kept tree: fewer) */
