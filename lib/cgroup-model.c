@@ -99,8 +99,11 @@ void spm_cgroup_model_set_mems(spm_cgroup_model *m, int i, const spm_nodemask *m
         g = &m->tree->cgroups[i];
         g->cpuset.mems = *mems;
         g->cpuset.mems_present = true;
-        /* its effective mask, and so what is below it, may differ now */
-        g->replan = true;
+        /* Written as the last plan meant it: the plan decided everything
+         * below with this mask as the parent's, so nothing there decides
+         * otherwise now (lib/planner.h). Any other mask (a bridge, on its
+         * way to the target) is planned again with its subtree. */
+        g->replan = !(g->planned && spm_nodemask_equal(mems, &g->planned_target));
 }
 
 int spm_cgroup_model_remove(spm_cgroup_model *m, int i) {

@@ -40,7 +40,9 @@ int spm_plan_build(const spm_policy *policy, const spm_topology *topo, const spm
  *
  * The next plan visits: every cgroup marked replan (and everything below
  * it), every cgroup without a remembered target (new), every cgroup this
- * plan wrote or reported as blocked, the ancestors of all those (their
+ * plan reported as blocked or meant to write, until the write of its
+ * target is carried out (spm_cgroup_model_set_mems() says so), the
+ * ancestors of all those (their
  * targets are unions over their children) and the other children of those
  * ancestors (an ancestor that widens could leak into them: they are
  * planned with the target they had). A cgroup no plan visits is one that

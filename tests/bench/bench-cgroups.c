@@ -303,7 +303,7 @@ int main(int argc, char *argv[]) {
         if (reps < 1)
                 reps = 1;
 
-        log_setup(LOG_TARGET_CONSOLE, LOG_WARNING);
+        log_setup(LOG_TARGET_CONSOLE, getenv("BENCH_DEBUG") ? LOG_DEBUG : LOG_WARNING);
         snprintf(root, sizeof root, "/dev/shm/spm-bench-cgroups-XXXXXX");
         if (access("/dev/shm", W_OK) < 0 || !mkdtemp(root)) {
                 snprintf(root, sizeof root, "/tmp/spm-bench-cgroups-XXXXXX");
