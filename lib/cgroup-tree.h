@@ -24,15 +24,17 @@ typedef struct spm_cgroup {
         bool is_unit;               /* name ends in .slice, .service or .scope */
         bool delegated;             /* trusted.delegate or user.delegate set */
         bool has_cpuset;            /* cpuset files present */
-        spm_cpuset cpuset;
 
         /* For a tree kept between plans (the daemon's model): what the last
          * remembering plan found (lib/planner.h). A new cgroup has no plan
          * yet. Whatever changes the cgroup after that plan sets replan
          * (plan it and everything below again) or retarget (a child went:
-         * its target is worked out again from what is left). */
-        spm_nodemask planned_target;
+         * its target is worked out again from what is left). The flags
+         * sit by parent: a plan reads them for every cgroup. */
         bool planned, planned_blocked, replan, retarget;
+
+        spm_cpuset cpuset;
+        spm_nodemask planned_target;
 } spm_cgroup;
 
 /* The inputs the remembered targets were computed from, beyond the tree

@@ -676,11 +676,15 @@ static int plan_cgroups(ctx *c) {
         if (r < 0)
                 return r;
 #define VISITED(i) (!visit || visit[i] != VISIT_NONE)
-        c->plan->cgroups_visited = t->n;
-        if (visit) {
-                c->plan->cgroups_visited = 0;
-                for (size_t i = 0; i < t->n; i++)
-                        c->plan->cgroups_visited += visit[i] != VISIT_NONE;
+        {
+                size_t n = t->n;
+
+                if (visit) {
+                        n = 0;
+                        for (size_t i = 0; i < t->n; i++)
+                                n += visit[i] != VISIT_NONE;
+                }
+                c->plan->cgroups_visited = n;
         }
 
         /* Not calloc: every field of a visited cgroup is set below, and
@@ -701,13 +705,18 @@ static int plan_cgroups(ctx *c) {
                 .parent = -1,
         };
 
+        /* Each loop looks at visit[] before anything of a cgroup: one
+         * not visited costs a byte, not a cache line of the tree. */
         for (size_t i = 1; i < t->n; i++) {
-                const spm_cgroup *g = &t->cgroups[i];
+                const spm_cgroup *g;
                 const spm_policy_cgroup *rule, *conflict = NULL;
-                cg *x = &v[i], *p = &v[g->parent];
+                cg *x, *p;
 
                 if (!VISITED(i))
                         continue;
+                g = &t->cgroups[i];
+                x = &v[i];
+                p = &v[g->parent];
                 x->parent = g->parent;
                 x->cur = spm_cgroup_effective(&g->cpuset.mems, &p->cur);
                 x->skip = p->skip || !g->has_cpuset;
@@ -765,12 +774,15 @@ static int plan_cgroups(ctx *c) {
         v[0].target = c->root_final;
 
         for (size_t i = 1; i < t->n; i++) {
-                const spm_cgroup *g = &t->cgroups[i];
-                cg *x = &v[i], *p = &v[x->parent];
+                const spm_cgroup *g;
+                cg *x, *p;
                 spm_nodemask result, s;
 
-                if (!VISITED(i) || x->skip)
+                if (!VISITED(i) || v[i].skip)
                         continue;
+                g = &t->cgroups[i];
+                x = &v[i];
+                p = &v[x->parent];
                 result = spm_cgroup_effective(&g->cpuset.mems, &p->target);
                 if (spm_nodemask_equal(&result, &x->target)) {
                         /* Right in the end, but today its mask misses the
@@ -795,12 +807,14 @@ static int plan_cgroups(ctx *c) {
                 x->widen = !spm_nodemask_subset(&x->target, &x->cur);
         }
         for (size_t i = 1; i < t->n; i++) {
-                const spm_cgroup *g = &t->cgroups[i];
-                cg *x = &v[i], *p;
+                const spm_cgroup *g;
+                cg *x, *p;
                 spm_nodemask overlap;
 
-                if (!VISITED(i) || !x->write)
+                if (!VISITED(i) || !v[i].write)
                         continue;
+                g = &t->cgroups[i];
+                x = &v[i];
                 p = &v[x->parent];
                 /* A mask that is empty or reaches beyond the target lets
                  * nodes in as soon as anything above it grows: an
