@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +138,7 @@ static int plan_pass(manager *m, const spm_topology *t, spm_cgroup_tree *preload
         int r = 0;
 
         unsigned long long t0 = manager_now_usec(), t1;
+        struct rusage ru0 = {}, ru1 = {};
 
         if (preloaded)
                 (void) spmd_cgroup_sync_adopt(m, preloaded);
@@ -150,6 +152,8 @@ static int plan_pass(manager *m, const spm_topology *t, spm_cgroup_tree *preload
         r = policy_or_empty(m, &policy, &owned);
         if (r < 0)
                 return r;
+        /* a large plan's fresh memory is a cost of its own (page faults) */
+        (void) getrusage(RUSAGE_SELF, &ru0);
         spmd_readback_begin(m);
         /* on the model: the plan visits what changed since the last one */
         if (m->cgroups)
@@ -159,9 +163,10 @@ static int plan_pass(manager *m, const spm_topology *t, spm_cgroup_tree *preload
         if (r < 0)
                 return r;
 
-        log_debug("Plan: %zu action(s), %zu blocked; %zu of %zu cgroup(s) looked at; model %llu us, plan %llu us.",
+        (void) getrusage(RUSAGE_SELF, &ru1);
+        log_debug("Plan: %zu action(s), %zu blocked; %zu of %zu cgroup(s) looked at; model %llu us, plan %llu us, %ld page faults.",
                   plan->n_actions, plan->n_blocked, plan->cgroups_visited, m->cgroups ? m->cgroups->tree->n : 0,
-                  t1 - t0, manager_now_usec() - t1);
+                  t1 - t0, manager_now_usec() - t1, ru1.ru_minflt - ru0.ru_minflt);
         if (plan->cgroups_all_why)
                 log_debug("Planned every cgroup: %s.", plan->cgroups_all_why);
         for (size_t i = 0; i < plan->n_blocked; i++)
@@ -347,7 +352,7 @@ static void notify_status(manager *m) {
                         kmem++;
 
         (void) sd_notifyf(false, "%sSTATUS=%zu dax device(s), %zu as memory; isolation %s",
-                          m->ready ? "" : "READY=1\n", m->topo->n_dax, kmem,
+                          !m->ready || m->reloading ? "READY=1\n" : "", m->topo->n_dax, kmem,
                           spm_isolation_to_string(m->features.isolation));
 }
 
@@ -356,11 +361,14 @@ static int on_reconcile(sd_event_source *s, void *userdata) {
 
         if (manager_reconcile(m) >= 0) {
                 /* READY only after the first (coldplug) pass: units ordered
-                 * after spmd.service may rely on its outcome. */
+                 * after spmd.service may rely on its outcome. After a
+                 * reload, once the new policy has been applied. */
                 notify_status(m);
                 m->ready = true;
                 emit_settled(m);
-        }
+        } else if (m->reloading)
+                (void) sd_notify(false, "READY=1");
+        m->reloading = false;
 
         /* --once: run passes until one changes nothing (the last one
          * verifies what the others did), bounded so a kernel that keeps
@@ -451,7 +459,9 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         log_info("Reloading the policy.");
         (void) spmd_policy_reload(m);
         manager_policy_reloaded(m, true, "reload");
-        (void) sd_notify(false, "READY=1");
+        /* READY=1 comes with the status at the end of the pass that
+         * applies it: until then systemd shows the unit reloading */
+        m->reloading = true;
         return 0;
 }
 

@@ -57,6 +57,7 @@ typedef struct manager {
         bool resync;                     /* a full resync was requested */
         bool resync_after;               /* one after the next pass (a reload's) */
         bool ready;                      /* READY=1 sent */
+        bool reloading;                  /* RELOADING=1 sent, READY=1 due after the next pass */
         unsigned once_passes;            /* passes run with --once */
 
         sd_bus *bus;

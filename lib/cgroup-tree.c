@@ -101,6 +101,7 @@ spm_cgroup_tree *spm_cgroup_tree_free(spm_cgroup_tree *t) {
                 free(t->cgroups[i].path);
         free(t->cgroups);
         spm_cgroup_plan_memo_free(t->memo);
+        free(t->plan_scratch);
         return mfree(t);
 }
 

@@ -51,6 +51,8 @@ typedef struct spm_cgroup_tree {
         bool systemd;               /* init.scope exists below the root */
         bool v1;                    /* the cgroup v1 cpuset hierarchy */
         spm_cgroup_plan_memo *memo; /* NULL: no plan remembered */
+        void *plan_scratch;         /* the planner's working records, kept with a kept tree */
+        size_t plan_scratch_size;   /* bytes */
 } spm_cgroup_tree;
 
 void spm_cgroup_plan_memo_free(spm_cgroup_plan_memo *m);

@@ -659,6 +659,29 @@ static uint8_t *visit_set(ctx *c, const spm_nodemask *root_now, int *ret_r) {
         return visit;
 }
 
+/* The working records: a kept tree keeps them between plans (a large
+ * tree's megabytes would otherwise be new memory, page faults and all, on
+ * every plan; only the visited records are written). */
+static cg *scratch(ctx *c) {
+        spm_cgroup_tree *t = c->tree;
+        size_t need = t->n * sizeof(cg);
+        void *p;
+
+        if (!c->remember)
+                return malloc(need);
+        if (t->plan_scratch_size < need) {
+                /* room to grow: cgroups come one by one */
+                size_t size = need + need / 8;
+
+                p = realloc(t->plan_scratch, size);
+                if (!p)
+                        return NULL;
+                t->plan_scratch = p;
+                t->plan_scratch_size = size;
+        }
+        return t->plan_scratch;
+}
+
 static int plan_cgroups(ctx *c) {
         spm_cgroup_tree *t = c->tree;
         spm_nodemask root_now;
@@ -690,10 +713,11 @@ static int plan_cgroups(ctx *c) {
         /* Not calloc: every field of a visited cgroup is set below, and
          * clearing some megabytes first (400 bytes a cgroup) costs a
          * large tree more than the rest of this loop. */
-        v = malloc(t->n * sizeof *v);
+        v = scratch(c);
         labels = calloc(c->pol->n_cgroups + 1, sizeof *labels);
         if (!v || !labels) {
-                free(v);
+                if (!c->remember)
+                        free(v);
                 free(labels);
                 return -ENOMEM;
         }
@@ -927,7 +951,8 @@ finish:
         for (size_t k = 0; k < c->pol->n_cgroups; k++)
                 free(labels[k]);
         free(labels);
-        free(v);
+        if (!c->remember)
+                free(v);
         if (r < 0 && c->remember) {
                 /* half remembered is not remembered */
                 spm_cgroup_plan_memo_free(t->memo);

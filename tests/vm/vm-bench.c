@@ -308,8 +308,8 @@ static void drain_watch(int wfd, double t, int watched, unsigned char *seen, dou
 }
 
 /* The sd_notify messages queued so far, stamped t. Returns how many were
- * STATUS= (READY=1 and RELOADING=1 come from the signal handler; STATUS=
- * ends every pass). */
+ * STATUS= (RELOADING=1 comes from the signal handler; STATUS= ends every
+ * pass, with READY=1 after the first one and after a reload's). */
 static int drain_notify(int fd, double t, double *first, double *last, int *statuses, double *busy) {
         char msg[4096];
         ssize_t k;
