@@ -19,6 +19,9 @@ spm_plan *spm_plan_free(spm_plan *p) {
         for (size_t i = 0; i < p->n_actions; i++)
                 free(p->actions[i].storage);
         free(p->actions);
+        for (size_t i = 0; i < p->n_texts; i++)
+                free(p->texts[i]);
+        free(p->texts);
         for (size_t i = 0; i < p->n_blocked; i++) {
                 free(p->blocked[i].object);
                 free(p->blocked[i].rule);
@@ -37,16 +40,46 @@ static int dup_or_null(const char *s, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
+/* The plan's copy of s (NULL stays NULL): the rules and reasons of a
+ * plan are mostly a handful of texts, each repeated over every cgroup a
+ * rule covers. Only the newest few are looked at (the next action mostly
+ * shares the last one's), so a policy of a thousand rules costs a few
+ * duplicates, never a search of them all. */
+#define TEXTS_LOOKED_AT 8
+
+static int text(spm_plan *p, const char *s, char **ret) {
+        char **grown;
+
+        *ret = NULL;
+        if (!s)
+                return 0;
+        for (size_t i = p->n_texts; i-- > 0 && i + TEXTS_LOOKED_AT >= p->n_texts;)
+                if (p->texts[i] == s || streq(p->texts[i], s)) {
+                        *ret = p->texts[i];
+                        return 0;
+                }
+        grown = reallocarray(p->texts, p->n_texts + 1, sizeof *grown);
+        if (!grown)
+                return -ENOMEM;
+        p->texts = grown;
+        p->texts[p->n_texts] = strdup(s);
+        if (!p->texts[p->n_texts])
+                return -ENOMEM;
+        *ret = p->texts[p->n_texts++];
+        return 0;
+}
+
 int spm_plan_add(spm_plan *p, spm_action_type type, const char *object, const char *attribute,
                  const char *value, const spm_nodemask *mask, const char *rule, const char *reason) {
         spm_action a = { .type = type, .mask = mask ? *mask : SPM_NODEMASK_EMPTY };
-        const char *src[] = { object, attribute, value, rule, reason };
-        char **dst[] = { &a.object, &a.attribute, &a.value, &a.rule, &a.reason };
+        const char *src[] = { object, attribute, value };
+        char **dst[] = { &a.object, &a.attribute, &a.value };
         size_t len[ELEMENTSOF(src)], total = 0;
         char *q;
 
         /* A large change adds thousands of actions: the array grows by
-         * doubling, and an action's strings share one allocation. */
+         * doubling, an action's own strings share one allocation, and
+         * its rule and reason are the plan's. */
         if (p->n_actions == p->n_actions_allocated) {
                 size_t n = MAX(p->n_actions_allocated * 2, (size_t) 16);
                 spm_action *grown = reallocarray(p->actions, n, sizeof *grown);
@@ -56,6 +89,8 @@ int spm_plan_add(spm_plan *p, spm_action_type type, const char *object, const ch
                 p->actions = grown;
                 p->n_actions_allocated = n;
         }
+        if (text(p, rule, &a.rule) < 0 || text(p, reason, &a.reason) < 0)
+                return -ENOMEM;
         for (size_t i = 0; i < ELEMENTSOF(src); i++) {
                 len[i] = src[i] ? strlen(src[i]) + 1 : 0;
                 total += len[i];

@@ -39,7 +39,8 @@ typedef struct spm_action {
         spm_nodemask mask;          /* cgroup actions */
         char *rule;                 /* "file:line [Section name]", or "default" */
         char *reason;               /* why, in words */
-        char *storage;              /* the one allocation the strings above live in */
+        char *storage;              /* where object, attribute and value live (rule and
+                                     * reason are the plan's: a thousand writes share a few) */
 } spm_action;
 
 typedef struct spm_plan_blocked {
@@ -53,6 +54,8 @@ typedef struct spm_plan {
         size_t n_actions, n_actions_allocated;
         spm_plan_blocked *blocked;
         size_t n_blocked;
+        char **texts;               /* rules and reasons, each once */
+        size_t n_texts;
         size_t cgroups_visited;     /* cgroups the planner looked at (of a kept tree: fewer) */
         const char *cgroups_all_why;/* a kept tree planned whole: why (static text), else NULL */
 } spm_plan;
