@@ -293,9 +293,15 @@ int spmd_cgroup_sync_written(manager *m, const char *cgroup, const spm_nodemask 
 
 void spmd_cgroup_sync_policy_changed(manager *m, const spm_policy *old, const spm_policy *new) {
         m->cgroup_sync.watches_stale = true;
+        unsigned long long start = manager_now_usec();
+
         /* the next plan visits what the changed rules match */
-        if (m->cgroups)
-                spm_plan_policy_changed(m->cgroups->tree, old, new);
+        if (m->cgroups) {
+                size_t n = spm_plan_policy_changed(m->cgroups->tree, old, new);
+
+                log_debug("The policy change reaches %zu cgroup(s) (found in %llu us).", n,
+                          manager_now_usec() - start);
+        }
 }
 
 void spmd_cgroup_sync_suspect(manager *m, const char *cgroup) {

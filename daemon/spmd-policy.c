@@ -27,17 +27,12 @@ static void emit_policy_change(manager *m, bool applied) {
 
 int spmd_policy_reload(manager *m) {
         _cleanup_(spm_policy_freep) spm_policy *p = NULL;
-        _cleanup_strv_free_ char **files = NULL;
         _cleanup_free_ char *first_error = NULL;
         spm_diags d = {};
         unsigned long long start;
         int r;
 
         start = manager_now_usec();
-        r = spm_policy_list_files(NULL, &files);
-        if (r < 0)
-                return log_error_errno(r, "Failed to list policy files: %m");
-
         r = spm_policy_load(NULL, &p, &d);
 
         /* Every diagnostic goes to the journal, errors first-class. */
@@ -73,9 +68,9 @@ int spmd_policy_reload(manager *m) {
         spm_policy_free(m->policy);
         m->policy = TAKE_PTR(p);
         m->policy_error = mfree(m->policy_error);
-        m->policy_state = strv_length(files) > 0 ? SPMD_POLICY_LOADED : SPMD_POLICY_NONE;
+        m->policy_state = strv_length(m->policy->files) > 0 ? SPMD_POLICY_LOADED : SPMD_POLICY_NONE;
         log_struct(LOG_INFO, LOG_FIELDS(SPM_MESSAGE_POLICY_APPLIED), "Policy loaded from %zu file(s).",
-                   strv_length(files));
+                   strv_length(m->policy->files));
         log_debug("Policy in force %llu us after the reload began.", manager_now_usec() - start);
         emit_policy_change(m, true);
         return 0;

@@ -1058,30 +1058,37 @@ static bool has_rule(const spm_policy *p, const spm_policy_cgroup *r) {
         return false;
 }
 
-static void mark_matches(spm_cgroup_tree *t, const spm_policy_cgroup *r) {
+static size_t mark_matches(spm_cgroup_tree *t, const spm_policy_cgroup *r) {
         spm_cgroup_depths d = {};
+        size_t n = 0;
 
         spm_cgroup_depths_add_rule(&d, r);
         for (size_t i = 1; i < t->n; i++) {
                 spm_cgroup *g = &t->cgroups[i];
 
                 if (!g->replan && spm_cgroup_depths_match(&d, g->depth, g->is_unit) &&
-                    spm_policy_cgroup_match(r, g->path, g->is_unit ? g->name : NULL) > 0)
+                    spm_policy_cgroup_match(r, g->path, g->is_unit ? g->name : NULL) > 0) {
                         g->replan = true;
+                        n++;
+                }
         }
+        return n;
 }
 
-void spm_plan_policy_changed(spm_cgroup_tree *tree, const spm_policy *old, const spm_policy *new) {
+size_t spm_plan_policy_changed(spm_cgroup_tree *tree, const spm_policy *old, const spm_policy *new) {
+        size_t n = 0;
+
         if (!tree || !tree->memo)
-                return;
+                return 0;
         /* A cgroup's rule can only change where a rule that is not in both
          * policies (to the letter and line) matches it: rules present in
          * both keep their order among themselves, since files are read in
          * the order of their names. */
         for (size_t i = 0; old && i < old->n_cgroups; i++)
                 if (!has_rule(new, &old->cgroups[i]))
-                        mark_matches(tree, &old->cgroups[i]);
+                        n += mark_matches(tree, &old->cgroups[i]);
         for (size_t i = 0; new && i < new->n_cgroups; i++)
                 if (!has_rule(old, &new->cgroups[i]))
-                        mark_matches(tree, &new->cgroups[i]);
+                        n += mark_matches(tree, &new->cgroups[i]);
+        return n;
 }

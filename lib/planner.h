@@ -61,8 +61,8 @@ int spm_plan_build_kept(const spm_policy *policy, const spm_topology *topo, cons
 
 /* The policy went from old to new (either may be NULL: no rules): mark
  * replan on every cgroup of tree that a rule found in only one of them
- * matches. */
-void spm_plan_policy_changed(spm_cgroup_tree *tree, const spm_policy *old, const spm_policy *new);
+ * matches. Returns how many it marked (0 when nothing is remembered). */
+size_t spm_plan_policy_changed(spm_cgroup_tree *tree, const spm_policy *old, const spm_policy *new);
 
 /* Forget what was remembered: the next plan visits every cgroup. */
 void spm_plan_forget(spm_cgroup_tree *tree);
