@@ -179,10 +179,10 @@ static int verify_read(manager *m, const spm_action *a, bool both) {
                 /* (implied by the sysram check below when that file is
                  * there: sysram lies inside effective) */
                 r = read_first_mask(fd, "cpuset.mems.effective", "cpuset.effective_mems", &eff);
-                if (r >= 0 && !spm_nodemask_subset(&a->mask, &eff)) {
+                if (r >= 0 && !spm_nodemask_subset(a->mask, &eff)) {
                         char want[SPM_NODEMASK_STRLEN_MAX], got[SPM_NODEMASK_STRLEN_MAX];
 
-                        spm_nodemask_format_buf(&a->mask, want, sizeof want);
+                        spm_nodemask_format_buf(a->mask, want, sizeof want);
                         spm_nodemask_format_buf(&eff, got, sizeof got);
                         spmd_cgroup_stats_global.mismatches++;
                         log_warning("Cgroup '%s' may use nodes '%s', which misses System RAM nodes '%s' the policy gives it (%s).",
@@ -195,10 +195,10 @@ static int verify_read(manager *m, const spm_action *a, bool both) {
                 return 1;       /* gone, or no such file on this kernel */
         if (r < 0)
                 return r;
-        if (!spm_nodemask_equal(&sysram, &a->mask)) {
+        if (!spm_nodemask_equal(&sysram, a->mask)) {
                 char want[SPM_NODEMASK_STRLEN_MAX], got[SPM_NODEMASK_STRLEN_MAX];
 
-                spm_nodemask_format_buf(&a->mask, want, sizeof want);
+                spm_nodemask_format_buf(a->mask, want, sizeof want);
                 spm_nodemask_format_buf(&sysram, got, sizeof got);
                 spmd_cgroup_stats_global.mismatches++;
                 log_warning("Cgroup '%s' allocates from nodes '%s' by default, the policy means '%s' (%s).",
@@ -283,7 +283,7 @@ int spmd_readback_verify(manager *m, const spm_action *a) {
         if (m->features.sysram_view == SPM_SYSRAM_VIEW_NONE) {
                 /* no view of the default nodes on this kernel: the System
                  * RAM nodes the policy gives must be in effective */
-                if (i > 0 && actual_effective(m, i, 0, &eff) >= 0 && spm_nodemask_subset(&a->mask, &eff)) {
+                if (i > 0 && actual_effective(m, i, 0, &eff) >= 0 && spm_nodemask_subset(a->mask, &eff)) {
                         spmd_cgroup_stats_global.derived++;
                         return 1;
                 }
@@ -292,7 +292,7 @@ int spmd_readback_verify(manager *m, const spm_action *a) {
         if (i <= 0 || actual_effective(m, i, 0, &eff) < 0 || root_sysram(m, &rs) < 0)
                 return verify_read(m, a, false);
         sysram = spm_nodemask_and(&eff, &rs);
-        if (spm_nodemask_equal(&sysram, &a->mask)) {
+        if (spm_nodemask_equal(&sysram, a->mask)) {
                 spmd_cgroup_stats_global.derived++;
                 return 1;
         }

@@ -159,15 +159,15 @@ static void wait_unit_applied(manager *m, const char *cgroup, const spm_action *
                         manager_mark_cgroups_dirty(m, "a unit's cgroup went away");
                         return;
                 }
-                if (r >= 0 && spm_nodemask_equal(&cur, &a->mask)) {
-                        spmd_readback_written(m, spmd_cgroup_sync_written(m, cgroup, &a->mask));
+                if (r >= 0 && spm_nodemask_equal(&cur, a->mask)) {
+                        spmd_readback_written(m, spmd_cgroup_sync_written(m, cgroup, a->mask));
                         return;
                 }
                 (void) nanosleep(&pause, NULL);
         }
         log_debug("systemd has not applied AllowedMemoryNodes of '%s' yet; writing '%s' directly.", a->object, cgroup);
         /* (keeps the model right either way) */
-        (void) write_mems_path(m, cgroup, &a->mask, a->value);
+        (void) write_mems_path(m, cgroup, a->mask, a->value);
 }
 
 static spm_cgroup_backend backend(manager *m) {
@@ -182,7 +182,7 @@ static int unit_mems(manager *m, const spm_action *a, bool *ret_logged) {
         int r;
 
         spmd_cgroup_stats_global.unit_calls++;
-        r = spmd_systemd_set_allowed_memory_nodes(m->systemd, a->object, &a->mask);
+        r = spmd_systemd_set_allowed_memory_nodes(m->systemd, a->object, a->mask);
         if (r == -ENOENT) {
                 spmd_cgroup_stats_global.gone++;
                 log_debug("Unit '%s' went away before its mask was set, ignoring.", a->object);
@@ -202,7 +202,7 @@ static int unit_mems(manager *m, const spm_action *a, bool *ret_logged) {
                         log_debug("Unit '%s' has no cgroup in the snapshot, ignoring.", a->object);
                         return 1;
                 }
-                r = write_mems_path(m, cgroup, &a->mask, a->value);
+                r = write_mems_path(m, cgroup, a->mask, a->value);
                 if (r == 0) {
                         log_full(pass_count(a), 0, NULL, "Set cpuset.mems of '%s' (unit %s) to '%s' (%s)", cgroup,
                                  a->object, strempty(a->value), strna(a->rule));
@@ -227,7 +227,7 @@ int spmd_cgroup_action_apply(manager *m, const spm_action *a) {
 
         switch (a->type) {
         case SPM_ACTION_CGROUP_MEMS:
-                r = write_mems_path(m, a->object, &a->mask, a->value);
+                r = write_mems_path(m, a->object, a->mask, a->value);
                 break;
         case SPM_ACTION_UNIT_MEMS:
                 r = unit_mems(m, a, &logged);

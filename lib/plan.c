@@ -22,6 +22,9 @@ spm_plan *spm_plan_free(spm_plan *p) {
         for (size_t i = 0; i < p->n_texts; i++)
                 free(p->texts[i]);
         free(p->texts);
+        for (size_t i = 0; i < p->n_masks; i++)
+                free(p->masks[i]);
+        free(p->masks);
         for (size_t i = 0; i < p->n_blocked; i++) {
                 free(p->blocked[i].object);
                 free(p->blocked[i].rule);
@@ -69,9 +72,36 @@ static int text(spm_plan *p, const char *s, char **ret) {
         return 0;
 }
 
+/* The same for masks: a change writes a thousand cgroups with one or two
+ * masks, and a mask is 128 bytes. */
+static int shared_mask(spm_plan *p, const spm_nodemask *m, const spm_nodemask **ret) {
+        static const spm_nodemask empty = {};
+        spm_nodemask **grown;
+
+        if (!m || spm_nodemask_is_empty(m)) {
+                *ret = &empty;
+                return 0;
+        }
+        for (size_t i = p->n_masks; i-- > 0 && i + TEXTS_LOOKED_AT >= p->n_masks;)
+                if (spm_nodemask_equal(p->masks[i], m)) {
+                        *ret = p->masks[i];
+                        return 0;
+                }
+        grown = reallocarray(p->masks, p->n_masks + 1, sizeof *grown);
+        if (!grown)
+                return -ENOMEM;
+        p->masks = grown;
+        p->masks[p->n_masks] = malloc(sizeof(spm_nodemask));
+        if (!p->masks[p->n_masks])
+                return -ENOMEM;
+        *p->masks[p->n_masks] = *m;
+        *ret = p->masks[p->n_masks++];
+        return 0;
+}
+
 int spm_plan_add(spm_plan *p, spm_action_type type, const char *object, const char *attribute,
                  const char *value, const spm_nodemask *mask, const char *rule, const char *reason) {
-        spm_action a = { .type = type, .mask = mask ? *mask : SPM_NODEMASK_EMPTY };
+        spm_action a = { .type = type };
         const char *src[] = { object, attribute, value };
         char **dst[] = { &a.object, &a.attribute, &a.value };
         size_t len[ELEMENTSOF(src)], total = 0;
@@ -89,7 +119,7 @@ int spm_plan_add(spm_plan *p, spm_action_type type, const char *object, const ch
                 p->actions = grown;
                 p->n_actions_allocated = n;
         }
-        if (text(p, rule, &a.rule) < 0 || text(p, reason, &a.reason) < 0)
+        if (text(p, rule, &a.rule) < 0 || text(p, reason, &a.reason) < 0 || shared_mask(p, mask, &a.mask) < 0)
                 return -ENOMEM;
         for (size_t i = 0; i < ELEMENTSOF(src); i++) {
                 len[i] = src[i] ? strlen(src[i]) + 1 : 0;

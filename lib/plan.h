@@ -36,7 +36,7 @@ typedef struct spm_action {
         char *object;               /* "dax0.0", "region0", "memory42", a cgroup path ("" root), a unit */
         char *attribute;            /* "spm_node", "kmem", "state", "cpuset.mems", ... */
         char *value;                /* text to write (or expect) */
-        spm_nodemask mask;          /* cgroup actions */
+        const spm_nodemask *mask;   /* cgroup actions; never NULL (the plan's copy, shared) */
         char *rule;                 /* "file:line [Section name]", or "default" */
         char *reason;               /* why, in words */
         char *storage;              /* where object, attribute and value live (rule and
@@ -56,6 +56,8 @@ typedef struct spm_plan {
         size_t n_blocked;
         char **texts;               /* rules and reasons, each once */
         size_t n_texts;
+        spm_nodemask **masks;       /* the actions' masks, each once */
+        size_t n_masks;
         size_t cgroups_visited;     /* cgroups the planner looked at (of a kept tree: fewer) */
         const char *cgroups_all_why;/* a kept tree planned whole: why (static text), else NULL */
 } spm_plan;

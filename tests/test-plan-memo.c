@@ -136,7 +136,7 @@ static void carry_out(spm_cgroup_model *m, const spm_plan *p, bool all) {
                                 if (streq(m->tree->cgroups[j].name, a->object))
                                         k = (int) j;
                 if (k >= 0)
-                        spm_cgroup_model_set_mems(m, k, &a->mask);
+                        spm_cgroup_model_set_mems(m, k, a->mask);
         }
 }
 

@@ -223,7 +223,7 @@ static bool apply(model *m, const spm_action *a) {
                 for (size_t i = 1; i < m->tree->n; i++) {
                         spm_cgroup *g = &m->tree->cgroups[i];
                         if (a->type == SPM_ACTION_CGROUP_MEMS ? streq(g->path, a->object) : streq(g->name, a->object)) {
-                                g->cpuset.mems = a->mask;
+                                g->cpuset.mems = *a->mask;
                                 return true;
                         }
                 }
@@ -433,7 +433,7 @@ static bool one_case(uint64_t seed) {
                 /* the generator's SysRAM= values are boot nodes, so every
                  * mask written must keep one of them */
                 if (IN_SET(a->type, SPM_ACTION_CGROUP_MEMS, SPM_ACTION_UNIT_MEMS) &&
-                    !spm_nodemask_intersects(&a->mask, &m.boot)) {
+                    !spm_nodemask_intersects(a->mask, &m.boot)) {
                         printf("# step %zu writes a mask without System RAM to %s\n", i + 1, a->object);
                         ok = false;
                         break;
