@@ -235,14 +235,14 @@ static int read_effective(manager *m, int i, spm_nodemask *ret) {
 static int actual_effective(manager *m, int i, unsigned depth, spm_nodemask *ret) {
         const spm_cgroup *g = &m->cgroups->tree->cgroups[i];
 
-        if (i > 0 && was_written(i) && depth < 64 && !spm_nodemask_is_empty(&g->cpuset.mems)) {
+        if (i > 0 && was_written(i) && depth < 64 && !spm_nodemask_is_empty(&g->cpuset->mems)) {
                 spm_nodemask parent;
                 int r = actual_effective(m, g->parent, depth + 1, &parent);
 
                 if (r < 0)
                         return r;
-                if (spm_nodemask_subset(&g->cpuset.mems, &parent)) {
-                        *ret = g->cpuset.mems;
+                if (spm_nodemask_subset(&g->cpuset->mems, &parent)) {
+                        *ret = g->cpuset->mems;
                         return 0;
                 }
                 /* the kernel intersects or falls back here: look */

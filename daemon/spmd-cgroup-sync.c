@@ -242,7 +242,7 @@ int spmd_cgroup_sync(manager *m, bool root_fresh) {
                 spm_cgroup *root = &m->cgroups->tree->cgroups[0];
 
                 if (root_fresh && m->root_present && !m->cgroups->tree->v1) {
-                        root->cpuset = m->root;
+                        *root->cpuset = m->root;
                         root->has_cpuset = true;
                 }
                 r = apply_patches(m);

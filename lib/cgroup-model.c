@@ -97,8 +97,8 @@ void spm_cgroup_model_set_mems(spm_cgroup_model *m, int i, const spm_nodemask *m
         if (i < 0 || (size_t) i >= m->tree->n)
                 return;
         g = &m->tree->cgroups[i];
-        g->cpuset.mems = *mems;
-        g->cpuset.mems_present = true;
+        g->cpuset->mems = *mems;
+        g->cpuset->mems_present = true;
         /* Written as the last plan meant it: the plan decided everything
          * below with this mask as the parent's, so nothing there decides
          * otherwise now (lib/planner.h). Any other mask (a bridge, on its
@@ -125,6 +125,7 @@ int spm_cgroup_model_remove(spm_cgroup_model *m, int i) {
                 if ((int) k == i || (k > (size_t) i && g->parent >= 0 && map[g->parent] < 0)) {
                         map[k] = -1;
                         free(g->path);
+                        free(g->cpuset);
                         continue;
                 }
                 map[k] = (int) n;

@@ -28,9 +28,9 @@ int spm_cgroup_report_make(const spm_cgroup_tree *tree, size_t i, const spm_poli
 
         r->rule = NULL;
         snprintf(r->path, sizeof r->path, "/%s", g->path);
-        mask_text(g->cpuset.mems_present, &g->cpuset.mems, r->mems, sizeof r->mems);
-        mask_text(g->cpuset.effective_present, &g->cpuset.effective, r->effective, sizeof r->effective);
-        mask_text(g->cpuset.sysram_present, &g->cpuset.sysram, r->sysram, sizeof r->sysram);
+        mask_text(g->cpuset->mems_present, &g->cpuset->mems, r->mems, sizeof r->mems);
+        mask_text(g->cpuset->effective_present, &g->cpuset->effective, r->effective, sizeof r->effective);
+        mask_text(g->cpuset->sysram_present, &g->cpuset->sysram, r->sysram, sizeof r->sysram);
 
         for (int j = (int) i; policy && j >= 0 && !rule; j = tree->cgroups[j].parent) {
                 from = &tree->cgroups[j];

@@ -31,24 +31,27 @@ spm_nodemask spm_cgroup_effective(const spm_nodemask *mems, const spm_nodemask *
 
 static int append(spm_cgroup_tree *t, int parent, char *path, const spm_cpuset *cs) {
         spm_cgroup *a = reallocarray(t->cgroups, t->n + 1, sizeof *a);
+        spm_cpuset *files = malloc(sizeof *files);
         spm_cgroup *g;
 
-        if (!a) {
+        if (a)
+                t->cgroups = a;
+        if (!a || !files) {
+                free(files);
                 free(path);
                 return -ENOMEM;
         }
-        t->cgroups = a;
+        *files = cs ? *cs : (spm_cpuset) {};
         g = &a[t->n];
         *g = (spm_cgroup) {
                 .path = path,
                 .parent = parent,
                 .depth = parent < 0 ? 0 : a[parent].depth + 1,
                 .has_cpuset = cs != NULL,
+                .cpuset = files,
         };
         g->name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
         g->is_unit = spm_cgroup_name_is_unit(g->name);
-        if (cs)
-                g->cpuset = *cs;
         if (parent < 0 && t->n > 0)
                 return -EINVAL;
         return (int) t->n++;
@@ -97,8 +100,10 @@ void spm_cgroup_plan_memo_free(spm_cgroup_plan_memo *m) {
 spm_cgroup_tree *spm_cgroup_tree_free(spm_cgroup_tree *t) {
         if (!t)
                 return NULL;
-        for (size_t i = 0; i < t->n; i++)
+        for (size_t i = 0; i < t->n; i++) {
                 free(t->cgroups[i].path);
+                free(t->cgroups[i].cpuset);
+        }
         free(t->cgroups);
         spm_cgroup_plan_memo_free(t->memo);
         free(t->plan_scratch);
@@ -135,7 +140,7 @@ static int read_one(spm_cgroup_tree *t, int fd, int index) {
         r = spm_cpuset_read_at(fd, &cs);
         if (r >= 0) {
                 t->cgroups[index].has_cpuset = true;
-                t->cgroups[index].cpuset = cs;
+                *t->cgroups[index].cpuset = cs;
         } else if (r == -ENOMEM)
                 return r;
         /* gone, no cpuset controller or unreadable: no cpuset for it */
@@ -330,6 +335,6 @@ int spm_cgroup_tree_reread(spm_cgroup_tree *t, int i) {
         if (fd < 0)
                 return negative_errno();
         t->cgroups[i].has_cpuset = false;
-        t->cgroups[i].cpuset = (spm_cpuset) {};
+        *t->cgroups[i].cpuset = (spm_cpuset) {};
         return read_one(t, fd, i);
 }

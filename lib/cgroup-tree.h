@@ -33,7 +33,11 @@ typedef struct spm_cgroup {
          * sit by parent: a plan reads them for every cgroup. */
         bool planned, planned_blocked, replan, retarget;
 
-        spm_cpuset cpuset;
+        /* Out of line: the files are 500 bytes, and a pass walks the
+         * records above for every cgroup of a large tree several times
+         * (matching rules, watches, what to plan); small records keep
+         * those walks to a few pages. Never NULL. */
+        spm_cpuset *cpuset;
         spm_nodemask planned_target;
 } spm_cgroup;
 

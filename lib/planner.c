@@ -693,8 +693,8 @@ static int plan_cgroups(ctx *c) {
 
         spm_cgroup_depths_of_policy(&depths, c->pol);
 
-        root_now = t->cgroups[0].has_cpuset && t->cgroups[0].cpuset.effective_present ?
-                t->cgroups[0].cpuset.effective : c->topo->has_memory;
+        root_now = t->cgroups[0].has_cpuset && t->cgroups[0].cpuset->effective_present ?
+                t->cgroups[0].cpuset->effective : c->topo->has_memory;
         visit = visit_set(c, &root_now, &r);
         if (r < 0)
                 return r;
@@ -742,7 +742,7 @@ static int plan_cgroups(ctx *c) {
                 x = &v[i];
                 p = &v[g->parent];
                 x->parent = g->parent;
-                x->cur = spm_cgroup_effective(&g->cpuset.mems, &p->cur);
+                x->cur = spm_cgroup_effective(&g->cpuset->mems, &p->cur);
                 x->skip = p->skip || !g->has_cpuset;
                 x->want = p->want;
                 x->rule = NULL;
@@ -807,14 +807,14 @@ static int plan_cgroups(ctx *c) {
                 g = &t->cgroups[i];
                 x = &v[i];
                 p = &v[x->parent];
-                result = spm_cgroup_effective(&g->cpuset.mems, &p->target);
+                result = spm_cgroup_effective(&g->cpuset->mems, &p->target);
                 if (spm_nodemask_equal(&result, &x->target)) {
                         /* Right in the end, but today its mask misses the
                          * parent's and the kernel gives it the parent's
                          * whole mask, which is about to change: it needs
                          * a bridge like any other leaky mask. */
-                        spm_nodemask o = spm_nodemask_and(&g->cpuset.mems, &p->cur);
-                        if (spm_nodemask_is_empty(&g->cpuset.mems) || !spm_nodemask_is_empty(&o) ||
+                        spm_nodemask o = spm_nodemask_and(&g->cpuset->mems, &p->cur);
+                        if (spm_nodemask_is_empty(&g->cpuset->mems) || !spm_nodemask_is_empty(&o) ||
                             spm_nodemask_equal(&p->cur, &p->target))
                                 continue;
                 }
@@ -849,8 +849,8 @@ static int plan_cgroups(ctx *c) {
                  * kernel would then give it no more than the target: its
                  * target only shrinks it, or overlaps what its parent has
                  * now (the kernel gives the overlap). */
-                overlap = spm_nodemask_and(&g->cpuset.mems, &p->cur);
-                if (!spm_nodemask_is_empty(&overlap) && spm_nodemask_subset(&g->cpuset.mems, &x->target))
+                overlap = spm_nodemask_and(&g->cpuset->mems, &p->cur);
+                if (!spm_nodemask_is_empty(&overlap) && spm_nodemask_subset(&g->cpuset->mems, &x->target))
                         continue;
                 overlap = spm_nodemask_and(&x->target, &p->cur);
                 if (!x->widen || !spm_nodemask_is_empty(&overlap))
@@ -994,8 +994,8 @@ static int build(const spm_policy *pol, const spm_topology *topo, const spm_feat
                 goto finish;
 
         spm_all = spm_nodemask_or(&c.pools_all, &c.spm_latched);
-        c.root_final = tree && tree->cgroups[0].has_cpuset && tree->cgroups[0].cpuset.effective_present ?
-                tree->cgroups[0].cpuset.effective : topo->has_memory;
+        c.root_final = tree && tree->cgroups[0].has_cpuset && tree->cgroups[0].cpuset->effective_present ?
+                tree->cgroups[0].cpuset->effective : topo->has_memory;
         c.root_final = spm_nodemask_or(&c.root_final, &c.pools_all);
         c.root_final = spm_nodemask_or(&c.root_final, &c.sysram_added);
         c.sysram_nodes = spm_nodemask_andnot(&c.root_final, &spm_all);

@@ -175,7 +175,7 @@ int ct_add(spm_cgroup_tree *t, int parent, const char *name, const char *mems) {
 
         if (spm_nodemask_parse(mems, &cs.mems, NULL) < 0)
                 abort();
-        cs.effective = spm_cgroup_effective(&cs.mems, &t->cgroups[parent].cpuset.effective);
+        cs.effective = spm_cgroup_effective(&cs.mems, &t->cgroups[parent].cpuset->effective);
         r = spm_cgroup_tree_add(t, parent, name, &cs);
         if (r < 0)
                 abort();

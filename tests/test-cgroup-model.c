@@ -91,7 +91,7 @@ static void test_model(void) {
         CHECK_INT(spm_cgroup_tree_load_with_root(&rootcs, &t), 0);
         if (!t)
                 return;
-        CHECK_MASK(t->cgroups[0].cpuset.effective, "0-2");
+        CHECK_MASK(t->cgroups[0].cpuset->effective, "0-2");
         CHECK_INT(t->n, 5);
         CHECK_INT(spm_cgroup_model_new(t, &m), 0);
         if (!m)
@@ -104,7 +104,7 @@ static void test_model(void) {
         CHECK(i > 0);
         CHECK_INT(spm_nodemask_parse("0", &mask, NULL), 0);
         spm_cgroup_model_set_mems(m, i, &mask);
-        CHECK_MASK(m->tree->cgroups[i].cpuset.mems, "0");
+        CHECK_MASK(m->tree->cgroups[i].cpuset->mems, "0");
 
         /* a new cgroup with a child created before anyone looked */
         cgroup("a/new", "\n");
@@ -116,7 +116,7 @@ static void test_model(void) {
         i = spm_cgroup_model_find(m, "a/new/kid");
         CHECK(i > 0);
         if (i > 0)
-                CHECK_MASK(m->tree->cgroups[i].cpuset.mems, "1");
+                CHECK_MASK(m->tree->cgroups[i].cpuset->mems, "1");
         check_consistent(m);
 
         /* a file is no cgroup */
@@ -152,7 +152,7 @@ static void test_model(void) {
         put("b/cpuset.mems", "0-1\n");
         i = spm_cgroup_model_find(m, "b");
         CHECK_INT(spm_cgroup_model_reread(m, i), i);
-        CHECK_MASK(m->tree->cgroups[i].cpuset.mems, "0-1");
+        CHECK_MASK(m->tree->cgroups[i].cpuset->mems, "0-1");
         rm_cgroup("b/two/inner");
         i = spm_cgroup_model_find(m, "b/two/inner");
         CHECK_INT(spm_cgroup_model_reread(m, i), -ESRCH);

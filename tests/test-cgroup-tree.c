@@ -72,8 +72,8 @@ static void test_load(void) {
         CHECK(t->systemd);
         CHECK_STREQ(t->cgroups[0].path, "");
         CHECK(t->cgroups[0].has_cpuset);
-        CHECK(!t->cgroups[0].cpuset.mems_present);
-        CHECK_MASK(t->cgroups[0].cpuset.effective, "0-2");
+        CHECK(!t->cgroups[0].cpuset->mems_present);
+        CHECK_MASK(t->cgroups[0].cpuset->effective, "0-2");
 
         /* pre-order: every parent before its children */
         for (size_t k = 1; k < t->n; k++)
@@ -86,8 +86,8 @@ static void test_load(void) {
                 CHECK(t->cgroups[i].is_unit);
                 CHECK_INT(t->cgroups[i].depth, 2);
                 CHECK_STREQ(t->cgroups[t->cgroups[i].parent].path, "system.slice");
-                CHECK(spm_nodemask_is_empty(&t->cgroups[i].cpuset.mems));
-                CHECK_MASK(t->cgroups[i].cpuset.effective, "0-1");
+                CHECK(spm_nodemask_is_empty(&t->cgroups[i].cpuset->mems));
+                CHECK_MASK(t->cgroups[i].cpuset->effective, "0-1");
         }
         i = spm_cgroup_tree_find(t, "plain");
         CHECK(i > 0 && !t->cgroups[i].has_cpuset && !t->cgroups[i].is_unit);
@@ -96,7 +96,7 @@ static void test_load(void) {
         i = spm_cgroup_tree_find(t, "user.slice/user@1000.service/app.slice");
         CHECK(i > 0);
         if (i > 0) {
-                CHECK_MASK(t->cgroups[i].cpuset.mems, "2");
+                CHECK_MASK(t->cgroups[i].cpuset->mems, "2");
                 if (xattr_ok) {
                         CHECK(t->cgroups[t->cgroups[i].parent].delegated);
                         CHECK(spm_cgroup_in_delegated_subtree(t, i));

@@ -80,7 +80,7 @@ static void random_rule(const spm_cgroup_tree *t, rule *r) {
         static const char *const globs[] = { "a*", "b*/*", "*/c*", "*/*/*", "a*/b*", "*" };
         static const char *const pools[] = { "", "a", "b", "a b" };
 
-        switch (rnd(4)) {
+        switch (t->n < 2 ? 0 : rnd(4)) {
         case 0:
                 snprintf(r->match, sizeof r->match, "Path=%s", globs[rnd(ELEMENTSOF(globs))]);
                 break;
@@ -160,7 +160,7 @@ static const char *change(spm_cgroup_model *m, rule *rules, size_t *n_rules, spm
 
                 if ((size_t) k >= m->tree->n)
                         return "nothing";
-                (void) spm_nodemask_parse(masks[rnd(ELEMENTSOF(masks))], &m->tree->cgroups[k].cpuset.mems, NULL);
+                (void) spm_nodemask_parse(masks[rnd(ELEMENTSOF(masks))], &m->tree->cgroups[k].cpuset->mems, NULL);
                 m->tree->cgroups[k].replan = true;
                 return "cgroup read again";
         }
@@ -249,7 +249,7 @@ static bool one_case(uint64_t seed) {
                         for (size_t k = 0; k < m->tree->n; k++) {
                                 char b[64];
 
-                                spm_nodemask_format_buf(&m->tree->cgroups[k].cpuset.mems, b, sizeof b);
+                                spm_nodemask_format_buf(&m->tree->cgroups[k].cpuset->mems, b, sizeof b);
                                 printf("#   %s mems %s\n", m->tree->cgroups[k].path[0] ? m->tree->cgroups[k].path : "/", b);
                         }
                         ok = false;

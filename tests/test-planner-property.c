@@ -71,10 +71,10 @@ static void settle(model *m) {
         }
         if (!m->tree)
                 return;
-        m->tree->cgroups[0].cpuset.effective = t->has_memory;
+        m->tree->cgroups[0].cpuset->effective = t->has_memory;
         for (size_t i = 1; i < m->tree->n; i++) {
                 spm_cgroup *g = &m->tree->cgroups[i];
-                g->cpuset.effective = spm_cgroup_effective(&g->cpuset.mems, &m->tree->cgroups[g->parent].cpuset.effective);
+                g->cpuset->effective = spm_cgroup_effective(&g->cpuset->mems, &m->tree->cgroups[g->parent].cpuset->effective);
         }
 }
 
@@ -223,7 +223,7 @@ static bool apply(model *m, const spm_action *a) {
                 for (size_t i = 1; i < m->tree->n; i++) {
                         spm_cgroup *g = &m->tree->cgroups[i];
                         if (a->type == SPM_ACTION_CGROUP_MEMS ? streq(g->path, a->object) : streq(g->name, a->object)) {
-                                g->cpuset.mems = *a->mask;
+                                g->cpuset->mems = *a->mask;
                                 return true;
                         }
                 }
@@ -425,7 +425,7 @@ static bool one_case(uint64_t seed) {
         n_blocked_total += (unsigned) plan->n_blocked;
 
         for (size_t i = 0; i < m.tree->n; i++)
-                before[i] = m.tree->cgroups[i].cpuset.effective;
+                before[i] = m.tree->cgroups[i].cpuset->effective;
 
         for (size_t i = 0; i < plan->n_actions && ok; i++) {
                 const spm_action *a = &plan->actions[i];
@@ -447,13 +447,13 @@ static bool one_case(uint64_t seed) {
                 settle(&m);
                 if (n_steps < ELEMENTSOF(steps)) {
                         for (size_t k = 0; k < m.tree->n; k++)
-                                steps[n_steps][k] = m.tree->cgroups[k].cpuset.effective;
+                                steps[n_steps][k] = m.tree->cgroups[k].cpuset->effective;
                         n_steps++;
                 }
         }
         if (ok) {
                 for (size_t k = 0; k < m.tree->n; k++)
-                        after[k] = m.tree->cgroups[k].cpuset.effective;
+                        after[k] = m.tree->cgroups[k].cpuset->effective;
                 for (size_t s = 0; s < n_steps && ok; s++)
                         for (size_t k = 1; k < m.tree->n && ok; k++) {
                                 spm_nodemask allowed = spm_nodemask_or(&before[k], &after[k]);

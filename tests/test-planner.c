@@ -435,8 +435,8 @@ static void test_units_and_delegation(void) {
         t->regions[0].spm_node = 1;
 
         /* pretend init.scope is pinned already */
-        tree->cgroups[1].cpuset.mems = tree->cgroups[0].cpuset.effective;
-        spm_nodemask_clear(&tree->cgroups[1].cpuset.mems, 2);
+        tree->cgroups[1].cpuset->mems = tree->cgroups[0].cpuset->effective;
+        spm_nodemask_clear(&tree->cgroups[1].cpuset->mems, 2);
         k = ct_add(tree, 0, "kubepods.slice", "0-1");
         ct_add(tree, k, "kubepods-guaranteed.slice", "");
         ct_add(tree, k, "kubepods-besteffort.slice", "");

@@ -178,7 +178,7 @@ static bool check(void) {
                         (sscanf(g->path, "bench/p%u", &p) == 1 && is_granted(p));
 
                 snprintf(want, sizeof want, "%s", grant ? "0-2" : "0-1");
-                spm_nodemask_format_buf(&g->cpuset.mems, got, sizeof got);
+                spm_nodemask_format_buf(&g->cpuset->mems, got, sizeof got);
                 if (!streq(want, got)) {
                         fprintf(stderr, "%s: cpuset.mems=%s, want %s\n", g->path, got, want);
                         ok = false;
