@@ -11,7 +11,7 @@
 #include "log.h"
 #include "macro.h"
 
-static int max_level = LOG_INFO;
+int log_max_level_internal = LOG_INFO;
 static bool to_journal;
 
 static const char *const level_names[] = {
@@ -33,7 +33,7 @@ static bool stderr_is_journal(void) {
 }
 
 void log_setup(log_target target, int level) {
-        max_level = level;
+        log_max_level_internal = level;
         switch (target) {
         case LOG_TARGET_JOURNAL:
                 to_journal = true;
@@ -47,11 +47,11 @@ void log_setup(log_target target, int level) {
 }
 
 void log_set_max_level(int level) {
-        max_level = level;
+        log_max_level_internal = level;
 }
 
 int log_get_max_level(void) {
-        return max_level;
+        return log_max_level_internal;
 }
 
 int log_level_from_string(const char *s) {
@@ -108,7 +108,7 @@ int log_fullv(int level, int error, const char *const *fields, const char *fmt, 
         char *message = NULL;
         int saved = errno;
 
-        if (level > max_level)
+        if (level > log_max_level_internal)
                 return error;
 
         /* %m means the error passed in, not whatever errno holds now */

@@ -41,13 +41,19 @@ int log_fullv(int level, int error, const char *const *fields, const char *fmt, 
 int log_full(int level, int error, const char *const *fields, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 
-#define log_debug(...)   log_full(LOG_DEBUG, 0, NULL, __VA_ARGS__)
+/* Messages above the level are dropped before their arguments are even
+ * evaluated: a pass that writes thousands of cgroups has a debug line
+ * for each. */
+extern int log_max_level_internal;
+#define log_debug(...)                                                          \
+        (log_max_level_internal >= LOG_DEBUG ? log_full(LOG_DEBUG, 0, NULL, __VA_ARGS__) : 0)
 #define log_info(...)    log_full(LOG_INFO, 0, NULL, __VA_ARGS__)
 #define log_notice(...)  log_full(LOG_NOTICE, 0, NULL, __VA_ARGS__)
 #define log_warning(...) log_full(LOG_WARNING, 0, NULL, __VA_ARGS__)
 #define log_error(...)   log_full(LOG_ERR, 0, NULL, __VA_ARGS__)
 
-#define log_debug_errno(e, ...)   log_full(LOG_DEBUG, (e), NULL, __VA_ARGS__)
+#define log_debug_errno(e, ...)                                                 \
+        (log_max_level_internal >= LOG_DEBUG ? log_full(LOG_DEBUG, (e), NULL, __VA_ARGS__) : (e))
 #define log_info_errno(e, ...)    log_full(LOG_INFO, (e), NULL, __VA_ARGS__)
 #define log_warning_errno(e, ...) log_full(LOG_WARNING, (e), NULL, __VA_ARGS__)
 #define log_error_errno(e, ...)   log_full(LOG_ERR, (e), NULL, __VA_ARGS__)
