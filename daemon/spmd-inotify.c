@@ -185,8 +185,9 @@ static ssize_t find(const spmd_inotify *w, const char *path) {
 
 int spmd_inotify_update(spmd_inotify *w, const spm_policy *policy, const spm_cgroup_tree *t, char ***ret_added) {
         _cleanup_free_ bool *keep = NULL, *above = NULL;
+        _cleanup_free_ size_t *watch_list = NULL;
         _cleanup_strv_free_ char **added = NULL;
-        size_t n_old = w->n;
+        size_t n_old = w->n, n_watch = 0, n_watch_allocated = 0;
         spm_cgroup_depths depths;
 
         /* a policy change walks the whole tree here: skip by depth first */
@@ -197,71 +198,81 @@ int spmd_inotify_update(spmd_inotify *w, const spm_policy *policy, const spm_cgr
 
         /* Ancestors of a cgroup a rule grants something to are widened
          * for it, and a new child of theirs would inherit that: watch
-         * them too (this covers Unit= rules, which have no path). */
+         * them too (this covers Unit= rules, which have no path). One
+         * walk from the end: a cgroup's descendants come after it, so
+         * when it is reached, whether it lies above a match is known. */
         if (policy && t && policy->n_cgroups > 0) {
                 above = calloc(t->n, sizeof *above);
                 if (!above)
                         return -ENOMEM;
-                for (size_t i = 1; i < t->n; i++) {
-                        const spm_cgroup *g = &t->cgroups[i];
+        }
+        for (size_t i = policy && t ? t->n : 0; i-- > 0;) {
+                const spm_cgroup *g = &t->cgroups[i];
 
-                        if (above[g->parent] || !spm_cgroup_depths_match(&depths, g->depth, g->is_unit) ||
-                            !spm_plan_cgroup_rule(policy, g->path, g->is_unit ? g->name : NULL, NULL))
-                                continue;
+                if (above && i > 0 && !above[g->parent] && spm_cgroup_depths_match(&depths, g->depth, g->is_unit) &&
+                    spm_plan_cgroup_rule(policy, g->path, g->is_unit ? g->name : NULL, NULL))
                         for (int p = g->parent; p >= 0 && !above[p]; p = t->cgroups[p].parent)
                                 above[p] = true;
+                if (!(above && above[i]) && !wanted(policy, &depths, g))
+                        continue;
+                if (n_watch == n_watch_allocated) {
+                        size_t *grown = reallocarray(watch_list, MAX(n_watch_allocated * 2, (size_t) 16), sizeof *grown);
+
+                        if (!grown)
+                                return -ENOMEM;
+                        watch_list = grown;
+                        n_watch_allocated = MAX(n_watch_allocated * 2, (size_t) 16);
                 }
+                watch_list[n_watch++] = i;
         }
 
-        if (policy && t)
-                for (size_t i = 0; i < t->n; i++) {
-                        const spm_cgroup *g = &t->cgroups[i];
-                        _cleanup_free_ char *full = NULL;
-                        ssize_t j;
-                        watch *a;
-                        int wd;
+        /* parents first */
+        for (size_t k = n_watch; k-- > 0;) {
+                const spm_cgroup *g = &t->cgroups[watch_list[k]];
+                _cleanup_free_ char *full = NULL;
+                ssize_t j;
+                watch *a;
+                int wd;
 
-                        if (!(above && above[i]) && !wanted(policy, &depths, g))
-                                continue;
-                        j = find(w, g->path);
-                        if (j >= 0 && w->watches[j].wd >= 0) {
-                                if ((size_t) j < n_old)
-                                        keep[j] = true;
-                                continue;
-                        }
-                        full = spm_path_join(SPM_PATH_CGROUPFS, "%s", g->path);
-                        if (!full)
-                                return -ENOMEM;
-                        wd = inotify_add_watch(w->fd, full, WATCH_MASK);
-                        if (wd < 0) {
-                                /* gone since the snapshot: its removal
-                                 * already marked us dirty, or will */
-                                log_debug_errno(-errno, "Failed to watch '%s', ignoring: %m", full);
-                                continue;
-                        }
-                        if (strv_extend(&added, g->path) < 0) {
-                                (void) inotify_rm_watch(w->fd, wd);
-                                return -ENOMEM;
-                        }
-                        if (j >= 0) {
-                                w->watches[j].wd = wd;
-                                if ((size_t) j < n_old)
-                                        keep[j] = true;
-                                continue;
-                        }
-                        a = reallocarray(w->watches, w->n + 1, sizeof *a);
-                        if (!a)
-                                return -ENOMEM;
-                        w->watches = a;
-                        a[w->n].wd = wd;
-                        a[w->n].path = strdup(g->path);
-                        if (!a[w->n].path) {
-                                (void) inotify_rm_watch(w->fd, wd);
-                                return -ENOMEM;
-                        }
-                        w->n++;
-                        log_debug("Watching cgroup '%s' for new children.", g->path[0] ? g->path : "/");
+                j = find(w, g->path);
+                if (j >= 0 && w->watches[j].wd >= 0) {
+                        if ((size_t) j < n_old)
+                                keep[j] = true;
+                        continue;
                 }
+                full = spm_path_join(SPM_PATH_CGROUPFS, "%s", g->path);
+                if (!full)
+                        return -ENOMEM;
+                wd = inotify_add_watch(w->fd, full, WATCH_MASK);
+                if (wd < 0) {
+                        /* gone since the snapshot: its removal
+                         * already marked us dirty, or will */
+                        log_debug_errno(-errno, "Failed to watch '%s', ignoring: %m", full);
+                        continue;
+                }
+                if (strv_extend(&added, g->path) < 0) {
+                        (void) inotify_rm_watch(w->fd, wd);
+                        return -ENOMEM;
+                }
+                if (j >= 0) {
+                        w->watches[j].wd = wd;
+                        if ((size_t) j < n_old)
+                                keep[j] = true;
+                        continue;
+                }
+                a = reallocarray(w->watches, w->n + 1, sizeof *a);
+                if (!a)
+                        return -ENOMEM;
+                w->watches = a;
+                a[w->n].wd = wd;
+                a[w->n].path = strdup(g->path);
+                if (!a[w->n].path) {
+                        (void) inotify_rm_watch(w->fd, wd);
+                        return -ENOMEM;
+                }
+                w->n++;
+                log_debug("Watching cgroup '%s' for new children.", g->path[0] ? g->path : "/");
+        }
 
         /* drop what the policy or the tree no longer asks for */
         for (size_t i = n_old; i-- > 0;) {

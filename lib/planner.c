@@ -664,7 +664,8 @@ static uint8_t *visit_set(ctx *c, const spm_nodemask *root_now, int *ret_r) {
  * every plan; only the visited records are written). */
 static cg *scratch(ctx *c) {
         spm_cgroup_tree *t = c->tree;
-        size_t need = t->n * sizeof(cg);
+        /* the records, then the list of visited indices */
+        size_t need = t->n * (sizeof(cg) + sizeof(uint32_t));
         void *p;
 
         if (!c->remember)
@@ -688,6 +689,8 @@ static int plan_cgroups(ctx *c) {
         _cleanup_free_ uint8_t *visit = NULL;
         spm_cgroup_depths depths;
         char **labels = NULL;
+        uint32_t *order;
+        size_t n_order = 0;
         cg *v;
         int r = 0;
 
@@ -698,18 +701,6 @@ static int plan_cgroups(ctx *c) {
         visit = visit_set(c, &root_now, &r);
         if (r < 0)
                 return r;
-#define VISITED(i) (!visit || visit[i] != VISIT_NONE)
-        {
-                size_t n = t->n;
-
-                if (visit) {
-                        n = 0;
-                        for (size_t i = 0; i < t->n; i++)
-                                n += visit[i] != VISIT_NONE;
-                }
-                c->plan->cgroups_visited = n;
-        }
-
         /* Not calloc: every field of a visited cgroup is set below, and
          * clearing some megabytes first (400 bytes a cgroup) costs a
          * large tree more than the rest of this loop. */
@@ -722,6 +713,18 @@ static int plan_cgroups(ctx *c) {
                 return -ENOMEM;
         }
 
+        /* The loops below go through the visited cgroups in tree order
+         * (parents first), the root always first: a list, so that a plan
+         * of a thousand cgroups in a tree of ten thousand loops a thousand
+         * times. */
+        order = (uint32_t *) (v + t->n);
+        for (size_t i = 0; i < t->n; i++)
+                if (!visit || visit[i] != VISIT_NONE)
+                        order[n_order++] = (uint32_t) i;
+        c->plan->cgroups_visited = n_order;
+#define FOR_VISITED(i) for (size_t k_ = 1, i; k_ < n_order && (i = order[k_], true); k_++)
+#define FOR_VISITED_REVERSE(i) for (size_t k_ = n_order, i; k_-- > 1 && (i = order[k_], true);)
+
         v[0] = (cg) {
                 .want = c->sysram_nodes,
                 .cur = root_now,
@@ -729,15 +732,11 @@ static int plan_cgroups(ctx *c) {
                 .parent = -1,
         };
 
-        /* Each loop looks at visit[] before anything of a cgroup: one
-         * not visited costs a byte, not a cache line of the tree. */
-        for (size_t i = 1; i < t->n; i++) {
+        FOR_VISITED(i) {
                 const spm_cgroup *g;
                 const spm_policy_cgroup *rule, *conflict = NULL;
                 cg *x, *p;
 
-                if (!VISITED(i))
-                        continue;
                 g = &t->cgroups[i];
                 x = &v[i];
                 p = &v[g->parent];
@@ -789,20 +788,19 @@ static int plan_cgroups(ctx *c) {
                 x->target = visit && visit[i] == VISIT_EDGE ? g->planned_target : x->want;
         }
         v[0].target = v[0].want;
-        for (size_t i = t->n - 1; i > 0; i--)
-                if (VISITED(i) && !v[i].skip)
+        FOR_VISITED_REVERSE(i)
+                if (!v[i].skip)
                         v[v[i].parent].target = spm_nodemask_or(&v[v[i].parent].target, &v[i].target);
-        for (size_t i = 1; i < t->n; i++)
-                if (VISITED(i))
-                        v[i].target = spm_nodemask_and(&v[i].target, &c->root_final);
+        FOR_VISITED(i)
+                v[i].target = spm_nodemask_and(&v[i].target, &c->root_final);
         v[0].target = c->root_final;
 
-        for (size_t i = 1; i < t->n; i++) {
+        FOR_VISITED(i) {
                 const spm_cgroup *g;
                 cg *x, *p;
                 spm_nodemask result, s;
 
-                if (!VISITED(i) || v[i].skip)
+                if (v[i].skip)
                         continue;
                 g = &t->cgroups[i];
                 x = &v[i];
@@ -830,12 +828,12 @@ static int plan_cgroups(ctx *c) {
                 x->write = true;
                 x->widen = !spm_nodemask_subset(&x->target, &x->cur);
         }
-        for (size_t i = 1; i < t->n; i++) {
+        FOR_VISITED(i) {
                 const spm_cgroup *g;
                 cg *x, *p;
                 spm_nodemask overlap;
 
-                if (!VISITED(i) || !v[i].write)
+                if (!v[i].write)
                         continue;
                 g = &t->cgroups[i];
                 x = &v[i];
@@ -867,9 +865,7 @@ static int plan_cgroups(ctx *c) {
         }
 
         /* 1: narrowing, and masks that must be set before anything grows; deepest first */
-        for (size_t i = t->n - 1; i > 0; i--) {
-                if (!VISITED(i))
-                        continue;
+        FOR_VISITED_REVERSE(i) {
                 if (v[i].bridged) {
                         spm_nodemask bridge = spm_nodemask_or(&v[i].cur, &v[i].target);
 
@@ -893,8 +889,8 @@ static int plan_cgroups(ctx *c) {
         }
 
         /* 3: widening, parents first */
-        for (size_t i = 1; i < t->n; i++)
-                if (VISITED(i) && v[i].write && v[i].widen && !v[i].early) {
+        FOR_VISITED(i)
+                if (v[i].write && v[i].widen && !v[i].early) {
                         bool own = !spm_nodemask_equal(&v[i].want, &v[i].target);
                         r = add_cgroup_write(c, (int) i, &v[i].target, v[i].rule,
                                              own ? "grant what the policy gives it and the cgroups below"
@@ -908,8 +904,8 @@ static int plan_cgroups(ctx *c) {
          * cpuset.mems.effective, which must hold the System RAM nodes the
          * policy gives) */
         if (c->feat->sysram_view != SPM_SYSRAM_VIEW_NONE || !t->v1)
-                for (size_t i = 1; i < t->n; i++)
-                        if (VISITED(i) && v[i].write) {
+                FOR_VISITED(i)
+                        if (v[i].write) {
                                 spm_nodemask s = spm_nodemask_and(&v[i].target, &c->sysram_nodes);
                                 char txt[SPM_NODEMASK_STRLEN_MAX];
 
@@ -932,11 +928,10 @@ static int plan_cgroups(ctx *c) {
                 r = memo_update(c, &root_now);
                 if (r < 0)
                         goto finish;
-                for (size_t i = 0; i < t->n; i++) {
+                for (size_t k = 0; k < n_order; k++) {
+                        size_t i = order[k];
                         spm_cgroup *g = &t->cgroups[i];
 
-                        if (!VISITED(i))
-                                continue;
                         g->planned_target = v[i].target;
                         g->planned = true;
                         g->planned_blocked = i > 0 && v[i].blocked;
@@ -944,7 +939,8 @@ static int plan_cgroups(ctx *c) {
                         g->retarget = false;
                 }
         }
-#undef VISITED
+#undef FOR_VISITED
+#undef FOR_VISITED_REVERSE
 
 finish:
         /* the plan's actions hold copies of the labels */

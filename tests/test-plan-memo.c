@@ -65,8 +65,12 @@ static void add_random_cgroup(spm_cgroup_tree *t) {
 
         if (t->cgroups[parent].depth >= 4)
                 parent = t->cgroups[parent].parent;
-        snprintf(name, sizeof name, "%s%u%s", prefixes[rnd(ELEMENTSOF(prefixes))], counter++,
-                 suffixes[rnd(ELEMENTSOF(suffixes))]);
+        /* one rnd() per statement: the order arguments are evaluated in
+         * is the compiler's, and the cases must not depend on it */
+        const char *prefix = prefixes[rnd(ELEMENTSOF(prefixes))];
+        const char *suffix = suffixes[rnd(ELEMENTSOF(suffixes))];
+
+        snprintf(name, sizeof name, "%s%u%s", prefix, counter++, suffix);
         (void) ct_add(t, parent, name, masks[rnd(ELEMENTSOF(masks))]);
 }
 
