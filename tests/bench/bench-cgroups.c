@@ -488,7 +488,7 @@ int main(int argc, char *argv[]) {
                 for (size_t k = 0; k < N_MODES; k++)
                         row(modes[k].name, mode_ms[k], reps, fm, modes[k].note);
                 row("  of which model sync", sync_ms, reps, fm, "watches, rescans, cpuset enabling check");
-                row("  of which plan", plan_ms, reps, fm, "spm_plan_build on the model");
+                row("  of which plan", plan_ms, reps, fm, "spm_plan_build_kept on the model");
                 row("  of which executor", exec_ms, reps, fm, "writes + read-back as shipped");
                 row("next pass, converged", again, reps, fm, "plans on the model: 0 writes");
                 row("whole tree read (each pass before)", full, reps, fm, "spm_cgroup_tree_load");
