@@ -8,10 +8,13 @@ name) could get wrong, on the simulated kernel:
 - a device B that changed without a uevent (the events were lost) while
   device A was hot-added: the pass for A does not read B; B's next look
   comes with the next uevent that names B or one of its blocks (then all of
-  B is read), or with a full read (SIGHUP/Reload(), lost events, restart);
+  B is read), or with a full read (the resync after SIGHUP/Reload(), lost
+  events, restart);
 - the look at what a pass changed: Settled stays false until it ran, it
   reads the device once for all the uevents the changes raised, and it
-  does not hold up the next hot-add.
+  does not hold up the next hot-add;
+- a reload plans the new policy before anything of sysfs is read, and the
+  resync comes as the pass after it.
 """
 
 import importlib.util
@@ -144,6 +147,23 @@ def back_to_back(sim):
            "the second hot-add's pass is queued by its own uevent, not by the quiet window", queued)
 
 
+def reload_plans_first(sim):
+    """A reload plans the new policy on what spmd knows, without reading
+    sysfs first; the full read (a resync) is the pass after it."""
+    wait_for(sim.settled)
+    mark = len(sim.logtext())
+    sim.spmd.send_signal(signal.SIGHUP)
+    time.sleep(0.2)
+    ok = wait_for(sim.settled)
+    lines = sim.logtext()[mark:].splitlines()
+    passes = [line for line in lines if "Reconcile #" in line]
+    result(ok and len(passes) >= 2 and "on the known state" in passes[0] and "(resync)" in passes[1],
+           "SIGHUP: a pass on the known state, then a resync", passes)
+    reads = [line for line in lines[:[i for i, line in enumerate(lines) if "Reconcile #" in line][0]]
+             if "snapshot" in line or "Read " in line] if passes else ["no pass"]
+    result(not reads, "nothing of sysfs is read before the reload's plan", reads)
+
+
 def main():
     if not all(os.environ.get(v) for v in ("SPMD", "SPM_SIMKERNEL_RUN", "SPM_SIMCTL", "SPM_SIMKERNEL_SCENARIOS")) or \
             not os.path.exists("/dev/fuse") or not shutil.which("fusermount3") or \
@@ -162,6 +182,7 @@ def main():
             silent_change(sim)
             look_again(sim)
             back_to_back(sim)
+            reload_plans_first(sim)
             alive = sim.spmd.poll() is None
             sim.stop()
             result(alive and sim.spmd.returncode == 0, "spmd still running, stops cleanly", sim.spmd.returncode)
