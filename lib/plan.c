@@ -16,9 +16,10 @@ spm_plan *spm_plan_new(void) {
 spm_plan *spm_plan_free(spm_plan *p) {
         if (!p)
                 return NULL;
-        for (size_t i = 0; i < p->n_actions; i++)
-                free(p->actions[i].storage);
         free(p->actions);
+        for (size_t i = 0; i < p->n_chunks; i++)
+                free(p->chunks[i]);
+        free(p->chunks);
         for (size_t i = 0; i < p->n_texts; i++)
                 free(p->texts[i]);
         free(p->texts);
@@ -99,17 +100,41 @@ static int shared_mask(spm_plan *p, const spm_nodemask *m, const spm_nodemask **
         return 0;
 }
 
+/* A copy of s in the plan's arena: the objects of a plan of thousands of
+ * actions take a few allocations, not one each. */
+#define ARENA_CHUNK (16u * 1024u)
+
+static char *arena_copy(spm_plan *p, const char *s) {
+        size_t n = strlen(s) + 1;
+        char *q;
+
+        if (p->n_chunks == 0 || p->chunk_used + n > p->chunk_size) {
+                size_t size = MAX((size_t) ARENA_CHUNK, n);
+                char **grown = reallocarray(p->chunks, p->n_chunks + 1, sizeof *grown);
+
+                if (!grown)
+                        return NULL;
+                p->chunks = grown;
+                p->chunks[p->n_chunks] = malloc(size);
+                if (!p->chunks[p->n_chunks])
+                        return NULL;
+                p->n_chunks++;
+                p->chunk_used = 0;
+                p->chunk_size = size;
+        }
+        q = p->chunks[p->n_chunks - 1] + p->chunk_used;
+        p->chunk_used += n;
+        return memcpy(q, s, n);
+}
+
 int spm_plan_add(spm_plan *p, spm_action_type type, const char *object, const char *attribute,
                  const char *value, const spm_nodemask *mask, const char *rule, const char *reason) {
         spm_action a = { .type = type };
-        const char *src[] = { object, attribute, value };
-        char **dst[] = { &a.object, &a.attribute, &a.value };
-        size_t len[ELEMENTSOF(src)], total = 0;
-        char *q;
 
         /* A large change adds thousands of actions: the array grows by
-         * doubling, an action's own strings share one allocation, and
-         * its rule and reason are the plan's. */
+         * doubling, the attributes, values, rules, reasons and masks are
+         * the plan's shared copies (a grant to a thousand cgroups has one
+         * or two of each), and each object is copied into the arena. */
         if (p->n_actions == p->n_actions_allocated) {
                 size_t n = MAX(p->n_actions_allocated * 2, (size_t) 16);
                 spm_action *grown = reallocarray(p->actions, n, sizeof *grown);
@@ -119,19 +144,11 @@ int spm_plan_add(spm_plan *p, spm_action_type type, const char *object, const ch
                 p->actions = grown;
                 p->n_actions_allocated = n;
         }
-        if (text(p, rule, &a.rule) < 0 || text(p, reason, &a.reason) < 0 || shared_mask(p, mask, &a.mask) < 0)
+        if (text(p, attribute, &a.attribute) < 0 || text(p, value, &a.value) < 0 || text(p, rule, &a.rule) < 0 ||
+            text(p, reason, &a.reason) < 0 || shared_mask(p, mask, &a.mask) < 0)
                 return -ENOMEM;
-        for (size_t i = 0; i < ELEMENTSOF(src); i++) {
-                len[i] = src[i] ? strlen(src[i]) + 1 : 0;
-                total += len[i];
-        }
-        a.storage = q = malloc(MAX(total, (size_t) 1));
-        if (!q)
+        if (object && !(a.object = arena_copy(p, object)))
                 return -ENOMEM;
-        for (size_t i = 0; i < ELEMENTSOF(src); i++) {
-                *dst[i] = src[i] ? memcpy(q, src[i], len[i]) : NULL;
-                q += len[i];
-        }
         p->actions[p->n_actions++] = a;
         return 0;
 }

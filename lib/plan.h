@@ -33,14 +33,13 @@ typedef enum spm_action_type {
 
 typedef struct spm_action {
         spm_action_type type;
+        /* all strings belong to the plan (see spm_plan_add) */
         char *object;               /* "dax0.0", "region0", "memory42", a cgroup path ("" root), a unit */
         char *attribute;            /* "spm_node", "kmem", "state", "cpuset.mems", ... */
         char *value;                /* text to write (or expect) */
         const spm_nodemask *mask;   /* cgroup actions; never NULL (the plan's copy, shared) */
         char *rule;                 /* "file:line [Section name]", or "default" */
         char *reason;               /* why, in words */
-        char *storage;              /* where object, attribute and value live (rule and
-                                     * reason are the plan's: a thousand writes share a few) */
 } spm_action;
 
 typedef struct spm_plan_blocked {
@@ -54,7 +53,9 @@ typedef struct spm_plan {
         size_t n_actions, n_actions_allocated;
         spm_plan_blocked *blocked;
         size_t n_blocked;
-        char **texts;               /* rules and reasons, each once */
+        char **chunks;              /* the arena the objects are copied into */
+        size_t n_chunks, chunk_used, chunk_size;
+        char **texts;               /* attributes, values, rules, reasons, each once (mostly) */
         size_t n_texts;
         spm_nodemask **masks;       /* the actions' masks, each once */
         size_t n_masks;
