@@ -130,20 +130,11 @@ spmd_inotify *spmd_inotify_free(spmd_inotify *w) {
         return mfree(w);
 }
 
-static unsigned components(const char *p) {
-        unsigned n = 1;
-
-        for (; *p; p++)
-                if (*p == '/')
-                        n++;
-        return n;
-}
-
 bool spmd_pattern_prefix_matches(const char *pattern, const char *path, unsigned depth) {
         const char *end = pattern;
         char buf[4096];
 
-        if (depth >= components(pattern))
+        if (depth >= spm_glob_components(pattern))
                 return false;
         if (depth == 0)
                 return true;

@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cgroup-model.h"
 #include "macro.h"
@@ -208,52 +206,6 @@ int spm_cgroup_model_load(spm_cgroup_model *m, const char *path) {
         return r < 0 ? r : i;
 }
 
-/* The subdirectories of fd: the cgroup's children. The type comes from
- * readdir (cgroupfs gives it), a stat only where it does not: a cgroup
- * holds some thirty files besides its children. */
-static int list_subdirs(int fd, char ***ret) {
-        _cleanup_strv_free_ char **l = NULL;
-        _cleanup_closedir_ DIR *d = NULL;
-        size_t n = 0;
-        int r;
-
-        r = opendir_at(fd, ".", &d);
-        if (r < 0)
-                return r;
-        l = calloc(1, sizeof *l);
-        if (!l)
-                return -ENOMEM;
-        for (;;) {
-                struct dirent *de;
-                struct stat st;
-                char **grown;
-
-                errno = 0;
-                de = readdir(d);
-                if (!de) {
-                        if (errno != 0)
-                                return -errno;
-                        break;
-                }
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                if (de->d_type == DT_UNKNOWN ?
-                    fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) :
-                    de->d_type != DT_DIR)
-                        continue;
-                grown = reallocarray(l, n + 2, sizeof *l);
-                if (!grown)
-                        return -ENOMEM;
-                l = grown;
-                l[n] = strdup(de->d_name);
-                if (!l[n])
-                        return -ENOMEM;
-                l[++n] = NULL;
-        }
-        *ret = TAKE_PTR(l);
-        return 0;
-}
-
 int spm_cgroup_model_rescan(spm_cgroup_model *m, int i) {
         _cleanup_strv_free_ char **names = NULL;
         _cleanup_free_ char *dir = NULL, *path = NULL;
@@ -273,7 +225,7 @@ int spm_cgroup_model_rescan(spm_cgroup_model *m, int i) {
                 r = spm_cgroup_model_remove(m, i);
                 return r < 0 ? r : -ESRCH;
         }
-        r = list_subdirs(fd, &names);
+        r = spm_cgroup_subdirs_at(fd, &names);
         if (r < 0)
                 return r == -ENOENT ? 0 : r;
 

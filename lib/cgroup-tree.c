@@ -152,10 +152,7 @@ static int cmp_names(const void *a, const void *b) {
         return strverscmp_simple(*(char * const *) a, *(char * const *) b);
 }
 
-/* The subdirectories of dirfd, sorted. The entry type readdir gives saves
- * a stat of each of a cgroup's dozen files; filesystems that do not give
- * it get the stat. */
-static int list_subdirs(int dirfd, char ***ret) {
+int spm_cgroup_subdirs_at(int dirfd, char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
         _cleanup_closedir_ DIR *d = NULL;
         int r;
@@ -197,7 +194,7 @@ static int walk(spm_cgroup_tree *t, int dirfd, int index) {
 
         if (t->cgroups[index].depth >= MAX_DEPTH)
                 return 0;
-        r = list_subdirs(dirfd, &names);
+        r = spm_cgroup_subdirs_at(dirfd, &names);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)

@@ -100,6 +100,12 @@ static inline void spm_cgroup_tree_freep(spm_cgroup_tree **t) {
 
 int spm_cgroup_tree_find(const spm_cgroup_tree *t, const char *path);
 
+/* The subdirectories of dirfd (a cgroup's children), sorted; NULL when
+ * there are none. The entry type readdir gives saves a stat of each of a
+ * cgroup's thirty-odd files; filesystems that do not give it get the
+ * stat. */
+int spm_cgroup_subdirs_at(int dirfd, char ***ret);
+
 /* Is name a systemd unit name for a cgroup? */
 bool spm_cgroup_name_is_unit(const char *name);
 

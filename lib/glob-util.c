@@ -69,6 +69,10 @@ static size_t count_slashes(const char *s) {
         return n;
 }
 
+unsigned spm_glob_components(const char *pattern) {
+        return (unsigned) count_slashes(pattern) + 1;
+}
+
 bool spm_glob_match_path(const char *pattern, const char *path) {
         const char *p = pattern, *s = path;
 

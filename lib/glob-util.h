@@ -21,5 +21,10 @@ bool spm_glob_is_literal(const char *pattern);
  * specific. */
 size_t spm_glob_literal_length(const char *pattern);
 
+/* The components of a path pattern ("a/b?" has 2): with FNM_PATHNAME it
+ * matches only paths of as many (spm_glob_valid() refuses a '/' inside
+ * brackets, so every '/' of a valid pattern is one of the path's). */
+unsigned spm_glob_components(const char *pattern);
+
 bool spm_glob_match_path(const char *pattern, const char *path);
 bool spm_glob_match_name(const char *pattern, const char *name);

@@ -1029,21 +1029,10 @@ void spm_plan_forget(spm_cgroup_tree *tree) {
         tree->memo = NULL;
 }
 
-static bool strv_same(char **a, char **b) {
-        size_t n = strv_length(a);
-
-        if (n != strv_length(b))
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!streq(a[i], b[i]))
-                        return false;
-        return true;
-}
-
 /* Every input of a cgroup's rule choice and of what it grants. */
 static bool same_cgroup_rule(const spm_policy_cgroup *a, const spm_policy_cgroup *b) {
         return streq(a->name, b->name) && streq_ptr(a->where.file, b->where.file) && a->where.line == b->where.line &&
-                strv_same(a->paths, b->paths) && strv_same(a->units, b->units) && strv_same(a->pools, b->pools) &&
+                strv_equal(a->paths, b->paths) && strv_equal(a->units, b->units) && strv_equal(a->pools, b->pools) &&
                 a->sysram_all == b->sysram_all && (a->sysram_all || spm_nodemask_equal(&a->sysram, &b->sysram));
 }
 

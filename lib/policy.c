@@ -266,10 +266,8 @@ unsigned spm_policy_cgroup_match(const spm_policy_cgroup *rule, const char *path
 
 void spm_cgroup_depths_add_rule(spm_cgroup_depths *d, const spm_policy_cgroup *rule) {
         for (char **p = rule->paths; p && *p; p++) {
-                unsigned n = 1;
+                unsigned n = spm_glob_components(*p);
 
-                for (const char *s = *p; (s = strchr(s, '/')); s++)
-                        n++;
                 if (n < 64)
                         d->paths |= UINT64_C(1) << n;
                 else

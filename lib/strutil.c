@@ -66,6 +66,17 @@ int strv_split(const char *s, const char *separators, char ***ret) {
         return 0;
 }
 
+bool strv_equal(char * const *a, char * const *b) {
+        size_t n = strv_length(a);
+
+        if (n != strv_length(b))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!streq(a[i], b[i]))
+                        return false;
+        return true;
+}
+
 bool strv_contains(char * const *l, const char *s) {
         if (l)
                 for (; *l; l++)

@@ -18,6 +18,8 @@ int strv_consume(char ***l, char *s);
 int strv_split(const char *s, const char *separators, char ***ret);
 
 bool strv_contains(char * const *l, const char *s);
+/* Same strings in the same order (NULL is the empty list). */
+bool strv_equal(char * const *a, char * const *b);
 
 /* Sort names the way people expect device names sorted: "dax2.0" before
  * "dax10.0", "memory9" before "memory10". */

@@ -32,6 +32,13 @@ static void test_valid(void) {
         CHECK(!spm_glob_valid("a\\"));
 }
 
+static void test_components(void) {
+        CHECK_INT(spm_glob_components("bench"), 1);
+        CHECK_INT(spm_glob_components("bench/p00[0-9]"), 2);
+        CHECK_INT(spm_glob_components("*/*/c*"), 3);
+        CHECK_INT(spm_glob_components("a\\/b"), 2);
+}
+
 static void test_examples(void) {
         CHECK(spm_glob_match_path("bench/p00[0-9]", "bench/p003"));
         CHECK(!spm_glob_match_path("bench/p00[0-9]", "bench/p003/c001"));
@@ -78,6 +85,7 @@ static void test_same_as_fnmatch(void) {
 
 int main(void) {
         TEST(test_valid);
+        TEST(test_components);
         TEST(test_examples);
         TEST(test_same_as_fnmatch);
         return tap_done();
