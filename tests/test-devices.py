@@ -109,9 +109,10 @@ class Sim:
         self.start()
 
     def start(self):
-        env = dict(self.simenv, DBUS_SESSION_BUS_ADDRESS=self.bus.address, **self.policy_dirs, **self.extra_env)
+        env = dict(self.simenv, DBUS_SESSION_BUS_ADDRESS=self.bus.address, **self.policy_dirs)
         env.pop("JOURNAL_STREAM", None)
         env.pop("NOTIFY_SOCKET", None)
+        env.update(self.extra_env)      # (a test may give its own NOTIFY_SOCKET)
         self.log = open(self.logname, "a")
         self.spmd = subprocess.Popen([SPMD, "--bus=user", "--log-target=console", "--log-level=debug"],
                                      env=env, stderr=self.log)

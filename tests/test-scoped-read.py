@@ -14,15 +14,17 @@ name) could get wrong, on the simulated kernel:
   reads the device once for all the uevents the changes raised, and it
   does not hold up the next hot-add;
 - a reload plans the new policy before anything of sysfs is read, and the
-  resync comes as the pass after it.
+  resync comes as the pass after it; READY=1 comes with that pass's status.
 """
 
 import importlib.util
 import os
 import shutil
 import signal
+import socket
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -147,14 +149,56 @@ def back_to_back(sim):
            "the second hot-add's pass is queued by its own uevent, not by the quiet window", queued)
 
 
-def reload_plans_first(sim):
+class Notify:
+    """A NOTIFY_SOCKET drained all along, as systemd does: a unix datagram
+    queue holds only a few messages, and sd_notify() blocks on a full one."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        self.sock.settimeout(0.2)
+        self.msgs = []
+        self.lock = threading.Lock()
+        self.running = True
+        self.thread = threading.Thread(target=self.drain, daemon=True)
+        self.thread.start()
+
+    def drain(self):
+        while self.running:
+            try:
+                m = self.sock.recv(4096).decode()
+            except socket.timeout:
+                continue
+            with self.lock:
+                self.msgs.append(m)
+
+    def take(self):
+        with self.lock:
+            out, self.msgs = self.msgs, []
+        return out
+
+    def close(self):
+        self.running = False
+        self.thread.join()
+        self.sock.close()
+
+
+def reload_plans_first(sim, notify):
     """A reload plans the new policy on what spmd knows, without reading
-    sysfs first; the full read (a resync) is the pass after it."""
+    sysfs first; the full read (a resync) is the pass after it. systemd
+    hears RELOADING=1 at once and READY=1 with the status of that pass."""
     wait_for(sim.settled)
+    notify.take()
     mark = len(sim.logtext())
     sim.spmd.send_signal(signal.SIGHUP)
     time.sleep(0.2)
     ok = wait_for(sim.settled)
+    time.sleep(0.3)     # the drain thread's last recv
+    msgs = notify.take()
+    ready = [m for m in msgs if "READY=1" in m]
+    result(msgs and msgs[0].startswith("RELOADING=1") and "READY=1" not in msgs[0] and
+           ready and "STATUS=" in ready[0],
+           "SIGHUP: RELOADING=1, then READY=1 with the status once the pass is done", msgs)
     lines = sim.logtext()[mark:].splitlines()
     passes = [line for line in lines if "Reconcile #" in line]
     result(ok and len(passes) >= 2 and "on the known state" in passes[0] and "(resync)" in passes[1],
@@ -171,8 +215,10 @@ def main():
         print("1..0 # SKIP no /dev/fuse, simulated kernel, dbus-daemon or busctl")
         sys.exit(77)
     with tempfile.TemporaryDirectory(prefix="spm-scoped-test-") as tmp:
+        notify = Notify(os.path.join(tmp, "notify"))
         try:
-            sim = devices.Sim(tmp, "spm-v2-hotplug-v7.ini", POLICY, "v7")
+            sim = devices.Sim(tmp, "spm-v2-hotplug-v7.ini", POLICY, "v7",
+                              env={"NOTIFY_SOCKET": os.path.join(tmp, "notify")})
         except RuntimeError as e:
             result(False, "simulated kernel starts", e)
             return
@@ -182,12 +228,13 @@ def main():
             silent_change(sim)
             look_again(sim)
             back_to_back(sim)
-            reload_plans_first(sim)
+            reload_plans_first(sim, notify)
             alive = sim.spmd.poll() is None
             sim.stop()
             result(alive and sim.spmd.returncode == 0, "spmd still running, stops cleanly", sim.spmd.returncode)
         finally:
             sim.close()
+            notify.close()
             if os.environ.get("SPM_TEST_SHOW_LOG"):
                 print(open(sim.logname).read(), file=sys.stderr)
 
