@@ -152,8 +152,10 @@ static int plan_pass(manager *m, const spm_topology *t, spm_cgroup_tree *preload
         r = policy_or_empty(m, &policy, &owned);
         if (r < 0)
                 return r;
-        /* a large plan's fresh memory is a cost of its own (page faults) */
-        (void) getrusage(RUSAGE_SELF, &ru0);
+        /* a large plan's fresh memory is a cost of its own (page faults);
+         * counted for the debug line only */
+        if (log_max_level_internal >= LOG_DEBUG)
+                (void) getrusage(RUSAGE_SELF, &ru0);
         spmd_readback_begin(m);
         /* on the model: the plan visits what changed since the last one */
         if (m->cgroups)
@@ -163,7 +165,8 @@ static int plan_pass(manager *m, const spm_topology *t, spm_cgroup_tree *preload
         if (r < 0)
                 return r;
 
-        (void) getrusage(RUSAGE_SELF, &ru1);
+        if (log_max_level_internal >= LOG_DEBUG)
+                (void) getrusage(RUSAGE_SELF, &ru1);
         log_debug("Plan: %zu action(s), %zu blocked; %zu of %zu cgroup(s) looked at; model %llu us, plan %llu us, %ld page faults.",
                   plan->n_actions, plan->n_blocked, plan->cgroups_visited, m->cgroups ? m->cgroups->tree->n : 0,
                   t1 - t0, manager_now_usec() - t1, ru1.ru_minflt - ru0.ru_minflt);
